@@ -1,0 +1,51 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PackageSource } from './types.js';
+
+/** A directory that may hold a provider package. */
+export interface Candidate {
+  /** Absolute package directory. */
+  dir: string;
+  /** Where it was found. */
+  source: PackageSource;
+}
+
+/** A `node_modules`-like directory to scan, and how to label what it holds. */
+export interface SearchRoot {
+  /** Absolute directory whose children (and `@scope/*` grandchildren) are packages. */
+  dir: string;
+  /** Label for packages found there. */
+  source: PackageSource;
+}
+
+async function listDirs(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    // Symlinks count: pnpm and `npm link` install packages as links.
+    return entries
+      .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return []; // a missing root is normal (no plugins installed yet)
+  }
+}
+
+/** Step 1: every package directory directly in the roots, scoped ones included, in root order. */
+export async function listCandidates(roots: readonly SearchRoot[]): Promise<Candidate[]> {
+  const perRoot = await Promise.all(
+    roots.map(async (root) => {
+      const names = await listDirs(root.dir);
+      const nested = await Promise.all(
+        names.map(async (name) => {
+          if (!name.startsWith('@')) return [join(root.dir, name)];
+          const scoped = await listDirs(join(root.dir, name));
+          return scoped.map((child) => join(root.dir, name, child));
+        }),
+      );
+      return nested.flat().map((dir) => ({ dir, source: root.source }));
+    }),
+  );
+  const seen = new Set<string>();
+  return perRoot.flat().filter((c) => (seen.has(c.dir) ? false : (seen.add(c.dir), true)));
+}

@@ -1,0 +1,154 @@
+import { ImsError, type ProviderPlugin, SPI_VERSION } from '@ims/spi';
+import { listCandidates, type SearchRoot } from './candidates.js';
+import { inspectPackage } from './inspect-package.js';
+import { loadPlugin } from './load-plugin.js';
+import type { DiscoveredProvider, DiscoveryResult, PluginFailure, PluginStatus } from './types.js';
+
+/** Options of a {@link PluginRegistry}. */
+export interface RegistryOptions {
+  /** Directories to scan, in precedence order. */
+  roots: readonly SearchRoot[];
+  /** The SPI version to check ranges against (tests pin it). */
+  hostSpi?: string;
+}
+
+/** One row of `ims plugins`: a usable provider or a failure. */
+export interface PluginRow {
+  /** npm package name. */
+  package: string;
+  /** npm package version. */
+  version: string | undefined;
+  /** Provider id. */
+  provider: string | undefined;
+  /** Declared SPI range. */
+  spi: string | undefined;
+  /** Classification. */
+  status: PluginStatus;
+  /** The error, for anything but `ok`. */
+  error?: ImsError;
+  /** Package directory. */
+  dir: string;
+}
+
+const STATUS_OF_LOAD_ERROR: Partial<Record<string, PluginFailure['status']>> = {
+  IMS_PLUGIN_IMPORT_FAILED: 'failed',
+  IMS_PLUGIN_NOT_A_PROVIDER: 'invalid',
+  IMS_PLUGIN_SPI_INCOMPATIBLE: 'incompatible',
+};
+
+/**
+ * The discovery pipeline (steps 1–6 and 8). Manifests are read once; provider code is imported only
+ * by {@link plugin} or {@link verify}. No step throws out of the loop: every package ends up loaded
+ * or as a failure, and one broken package never hides the others.
+ */
+export class PluginRegistry {
+  readonly #options: RegistryOptions;
+  #discovery: Promise<DiscoveryResult> | undefined;
+  readonly #plugins = new Map<string, Promise<ProviderPlugin>>();
+
+  constructor(options: RegistryOptions) {
+    this.#options = options;
+  }
+
+  /** Steps 1–4 and 8: reads manifests only. Cached for the registry's life. */
+  discover(): Promise<DiscoveryResult> {
+    this.#discovery ??= this.#discover();
+    return this.#discovery;
+  }
+
+  async #discover(): Promise<DiscoveryResult> {
+    const candidates = await listCandidates(this.#options.roots);
+    const inspections = await Promise.all(candidates.map((c) => inspectPackage(c, this.#options.hostSpi ?? SPI_VERSION)));
+    const loaded: DiscoveredProvider[] = [];
+    const failures: PluginFailure[] = [];
+    const byId = new Map<string, DiscoveredProvider>();
+    for (const inspection of inspections) {
+      if (inspection.kind === 'failure') failures.push(inspection.failure);
+      if (inspection.kind !== 'provider') continue;
+      const p = inspection.provider;
+      const winner = byId.get(p.manifest.provider);
+      if (winner === undefined) {
+        byId.set(p.manifest.provider, p);
+        loaded.push(p);
+        continue;
+      }
+      failures.push({
+        packageName: p.packageName,
+        version: p.version,
+        dir: p.dir,
+        provider: p.manifest.provider,
+        spi: p.manifest.spi,
+        status: 'invalid',
+        error: new ImsError(
+          'IMS_PLUGIN_DUPLICATE',
+          `Provider "${p.manifest.provider}" of ${p.packageName}@${p.version} (${p.dir}) is shadowed by ${winner.packageName}@${winner.version} (${winner.dir}).`,
+          { hint: 'Remove one of the two packages; packages in IMS_PLUGIN_PATH, then IMS_HOME/plugins, take precedence.' },
+        ),
+      });
+    }
+    return { loaded, failures };
+  }
+
+  /** Steps 5–6 for one provider id, cached: the plugin object, or the coded error why not. */
+  plugin(providerId: string): Promise<ProviderPlugin> {
+    let loading = this.#plugins.get(providerId);
+    if (loading === undefined) {
+      loading = this.#load(providerId);
+      this.#plugins.set(providerId, loading);
+    }
+    return loading;
+  }
+
+  async #load(providerId: string): Promise<ProviderPlugin> {
+    const { loaded, failures } = await this.discover();
+    const found = loaded.find((p) => p.manifest.provider === providerId);
+    if (found) return loadPlugin(found, this.#options.hostSpi ?? SPI_VERSION);
+    const failed = failures.find((f) => f.provider === providerId && f.error.code !== 'IMS_PLUGIN_DUPLICATE');
+    if (failed) throw failed.error;
+    const available = loaded.map((p) => p.manifest.provider).sort();
+    throw new ImsError('IMS_PROVIDER_NOT_FOUND', `No installed package provides the provider "${providerId}".`, {
+      hint:
+        available.length > 0
+          ? `Installed providers: ${available.join(', ')}. Install another with \`ims plugin install <package>\`.`
+          : 'No provider is installed: install one with `ims plugin install <package>`.',
+      details: { provider: providerId, available },
+    });
+  }
+
+  /** Every package as a row; with `verify`, each usable provider's code is imported and checked too. */
+  async rows(verify: boolean): Promise<PluginRow[]> {
+    const { loaded, failures } = await this.discover();
+    const good = await Promise.all(
+      loaded.map(async (p): Promise<PluginRow> => {
+        const row: PluginRow = {
+          package: p.packageName,
+          version: p.version,
+          provider: p.manifest.provider,
+          spi: p.manifest.spi,
+          status: 'ok',
+          dir: p.dir,
+        };
+        if (!verify) return row;
+        try {
+          await this.plugin(p.manifest.provider);
+          return row;
+        } catch (error) {
+          const imsError = error as ImsError;
+          return { ...row, status: STATUS_OF_LOAD_ERROR[imsError.code] ?? 'failed', error: imsError };
+        }
+      }),
+    );
+    const bad = failures.map(
+      (f): PluginRow => ({
+        package: f.packageName,
+        version: f.version,
+        provider: f.provider,
+        spi: f.spi,
+        status: f.status,
+        error: f.error,
+        dir: f.dir,
+      }),
+    );
+    return [...good, ...bad].sort((a, b) => a.package.localeCompare(b.package) || a.dir.localeCompare(b.dir));
+  }
+}

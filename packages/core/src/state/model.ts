@@ -1,0 +1,79 @@
+import type { StaticAddress } from '@ims/spi';
+
+/** The state document version this IMS writes and reads natively. */
+export const CURRENT_STATE_VERSION = 1;
+
+/** The state document (`IMS_HOME/state.json`), version 1. */
+export interface StateV1 {
+  /** Document version, always {@link CURRENT_STATE_VERSION}. */
+  version: 1;
+  /** Configurations by name. */
+  configs: Record<string, ConfigRecord>;
+  /** VMs by name; names are unique across all configurations. */
+  vms: Record<string, VmRecord>;
+}
+
+/** A named configuration: a provider plus its non-secret options. */
+export interface ConfigRecord {
+  /** Configuration name (equal to its key in {@link StateV1.configs}). */
+  name: string;
+  /** Provider id. */
+  provider: string;
+  /** Non-secret provider options only; secrets live in `secrets.json`. */
+  options: Record<string, unknown>;
+  /** When the configuration was created (ISO 8601). */
+  createdAt: string;
+  /** Imported templates by name. */
+  templates: Record<string, TemplateRecord>;
+}
+
+/** A template imported into a configuration. */
+export interface TemplateRecord {
+  /** Template name (equal to its key in {@link ConfigRecord.templates}). */
+  name: string;
+  /** When it was imported (ISO 8601). */
+  importedAt: string;
+  /** Size of the imported disk(s) in bytes, if known. */
+  sizeBytes?: number;
+  /** Guest OS, if known. */
+  os?: string;
+}
+
+/** One NIC of a VM as IMS remembers it. */
+export interface VmNicRecord {
+  /** MAC address, lower-case, colon-separated. */
+  mac: string;
+  /** A static address, or DHCP. */
+  address: 'dhcp' | StaticAddress;
+  /** Default gateway through this NIC, if any. */
+  gateway?: string;
+}
+
+/** A VM created through IMS. */
+export interface VmRecord {
+  /** VM name (equal to its key in {@link StateV1.vms}). */
+  name: string;
+  /** Name of the configuration it belongs to. */
+  config: string;
+  /** Name of the template it was created from. */
+  template: string;
+  /** Virtual CPUs. */
+  cpus: number;
+  /** Memory in MiB. */
+  memoryMiB: number;
+  /** NICs in slot order. */
+  nics: VmNicRecord[];
+  /** DNS servers, in order of preference. */
+  dns: string[];
+  /** SSH public keys to authorize. */
+  sshKeys: string[];
+  /** User boot parameters. */
+  params: Record<string, string>;
+  /** When the VM was created (ISO 8601). */
+  createdAt: string;
+}
+
+/** A fresh, empty version-1 state document. */
+export function emptyState(): StateV1 {
+  return { version: CURRENT_STATE_VERSION, configs: {}, vms: {} };
+}

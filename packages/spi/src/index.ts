@@ -1,0 +1,58 @@
+export { SPI_VERSION } from './version.js';
+export { ERROR_CODES, ImsError, isImsError, categoryOf } from './errors.js';
+export type { ErrorCategory, ErrorCode, ImsErrorOptions } from './errors.js';
+export { NAME_PATTERN, assertValidName } from './names.js';
+export type { NamedKind } from './names.js';
+export { VM_STATES } from './state.js';
+export type { VmState, VmStatus } from './state.js';
+export type { BootNic, BootParams, StaticAddress } from './bootparams.js';
+export type {
+  ArchiveExtractor,
+  BootImageBuilder,
+  Clock,
+  CommandRunner,
+  ExtractedEntry,
+  ExtractOptions,
+  Logger,
+  ProgressReporter,
+  ProgressTask,
+  ProviderContext,
+  RunOptions,
+  RunResult,
+  SshConnector,
+  SshSession,
+  SshTarget,
+  TransferProgress,
+} from './context.js';
+export type {
+  AddressSource,
+  Capabilities,
+  ConnectionInfo,
+  DeleteOptions,
+  GuestAddress,
+  NicSpec,
+  Provider,
+  StartOptions,
+  StopOptions,
+  TemplateDisk,
+  TemplateImportRequest,
+  TemplateInfo,
+  TemplateMetadata,
+  VmCreated,
+  VmListing,
+  VmMetricsSample,
+  VmSpec,
+} from './provider.js';
+export { PROVIDER_OPERATIONS } from './provider.js';
+export { MANIFEST_JSON_SCHEMA, PROVIDER_ID_PATTERN, checkManifest } from './manifest.js';
+export type { ManifestCheck, ManifestProblem, ProviderManifest } from './manifest.js';
+export {
+  CAPABILITY_KEYS,
+  PROVIDER_PLUGIN_BRAND,
+  PROVIDER_PLUGIN_FORMAT,
+  defineProvider,
+  isProviderPlugin,
+  pluginShapeProblems,
+} from './plugin.js';
+export type { ProviderDefinition, ProviderPlugin } from './plugin.js';
+export { TOKENS } from './tokens.js';
