@@ -23,7 +23,7 @@ export const LibvirtConfigSchema = Type.Object(
     nicModel: Type.String({ default: 'virtio', pattern: '^[a-z0-9-]{1,32}$', description: 'NIC model (virtio, e1000, rtl8139)' }),
     consoleLogDir: Type.Optional(Type.String({ description: 'directory for guest serial console logs (on the libvirt host)' })),
     defaultCpus: Type.Integer({ default: 1, minimum: 1, maximum: 256, description: 'vCPUs of a new VM when --cpus is not given' }),
-    defaultMemoryMiB: Type.Integer({ default: 512, minimum: 32, description: 'memory of a new VM in MiB when --memory is not given' }),
+    defaultMemory: Type.Integer({ default: 512, minimum: 32, description: 'memory of a new VM in MiB when --memory is not given' }),
     sshKey: Type.Optional(Type.String({ description: 'private key file for qemu+ssh:// URIs' })),
     sshPassword: Type.Optional(Type.String({ writeOnly: true, description: 'SSH password for qemu+ssh:// URIs (prefer --ssh-password-env VAR)' })),
     hostKeyFingerprint: Type.Optional(Type.String({ pattern: '^SHA256:[A-Za-z0-9+/]{43}$', description: 'expected SSH host key (SHA256:...) for qemu+ssh:// URIs' })),

@@ -59,7 +59,10 @@ export function assertValidArgv(argv: readonly string[]): void {
 
 function assertValidTimeout(timeoutMs: number | undefined): void {
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw new ImsError('IMS_INVALID_ARGUMENT', `Invalid command timeout ${timeoutMs}: it must be a positive number of milliseconds.`);
+    throw new ImsError(
+      'IMS_INVALID_ARGUMENT',
+      `Invalid command timeout ${timeoutMs}: it must be a positive number of milliseconds.`,
+    );
   }
 }
 
@@ -71,7 +74,10 @@ function abortedError(command: string, target: string): ImsError {
 
 function failedExitError(command: string, target: string, exit: CommandExit, stderr: string): ImsError {
   const tail = stderrTail(stderr);
-  const how = exit.exitCode === null ? `was killed by signal ${exit.signal ?? 'unknown'}` : `exited with code ${exit.exitCode}`;
+  const how =
+    exit.exitCode === null
+      ? `was killed by signal ${exit.signal ?? 'unknown'}`
+      : `failed with exit code ${exit.exitCode}`;
   const message = `Command "${command}" on ${target} ${how}${tail === '' ? ' (no error output).' : `:\n${tail}`}`;
   const hint =
     exit.exitCode === 127
@@ -117,10 +123,14 @@ export async function superviseCommand(
       timer = setTimeout(() => {
         started.kill();
         reject(
-          new ImsError('IMS_TIMEOUT', `Command "${command}" on ${target} did not finish within ${timeoutMs} ms and was killed.`, {
-            hint: 'Raise the timeout if the command is expected to take longer.',
-            details: { command, target, timeoutMs },
-          }),
+          new ImsError(
+            'IMS_TIMEOUT',
+            `Command "${command}" on ${target} did not finish within ${timeoutMs} ms and was killed.`,
+            {
+              hint: 'Raise the timeout if the command is expected to take longer.',
+              details: { command, target, timeoutMs },
+            },
+          ),
         );
       }, timeoutMs);
     }
@@ -173,17 +183,25 @@ function startLocal(argv: readonly string[], options: RunOptions): StartedComman
 
 function spawnError(command: string, cwd: string | undefined, error: NodeJS.ErrnoException): ImsError {
   if (error.code === 'ENOENT' && cwd !== undefined && !existsSync(cwd)) {
-    return new ImsError('IMS_COMMAND_FAILED', `Cannot run "${command}": its working directory ${cwd} does not exist.`, {
-      cause: error,
-      details: { command, target: 'local', cwd },
-    });
+    return new ImsError(
+      'IMS_COMMAND_FAILED',
+      `Cannot run "${command}": its working directory ${cwd} does not exist.`,
+      {
+        cause: error,
+        details: { command, target: 'local', cwd },
+      },
+    );
   }
   if (error.code === 'ENOENT') {
-    return new ImsError('IMS_COMMAND_FAILED', `Cannot run "${command}": the program is not installed or not on PATH.`, {
-      hint: `Install the package that provides "${command}" on this host.`,
-      cause: error,
-      details: { command, target: 'local', missingProgram: command },
-    });
+    return new ImsError(
+      'IMS_COMMAND_FAILED',
+      `Cannot run "${command}": the program is not installed or not on PATH.`,
+      {
+        hint: `Install the package that provides "${command}" on this host.`,
+        cause: error,
+        details: { command, target: 'local', missingProgram: command },
+      },
+    );
   }
   return new ImsError('IMS_COMMAND_FAILED', `Cannot start "${command}": ${error.message}`, {
     cause: error,

@@ -1,4 +1,4 @@
-import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isProcessAlive } from './process-alive.js';
 
@@ -49,7 +49,7 @@ export async function writeFileAtomic(
 
 /** Makes a rename in `dir` durable; skipped where directories cannot be opened for fsync. */
 export async function syncDirectory(dir: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(dir, 'r');
     await handle.sync();
@@ -89,10 +89,11 @@ export async function removeStaleTempFiles(
     throw error;
   }
   for (const name of names) {
-    const target = targets.find((candidate) => name.startsWith(`${candidate}.`));
-    if (target === undefined) continue;
-    const match = TEMP_SUFFIX.exec(name.slice(target.length));
-    if (match === null) continue;
+    const match = targets
+      .filter((target) => name.startsWith(`${target}.`))
+      .map((target) => TEMP_SUFFIX.exec(name.slice(target.length)))
+      .find((found) => found !== null);
+    if (match === undefined) continue;
     const pid = Number(match[1]);
     const path = join(dir, name);
     const writerGone = pid !== process.pid && !isProcessAlive(pid);

@@ -33,10 +33,14 @@ export function corruptArchive(reason: string, cause?: unknown): ImsError {
 
 /** `IMS_ABORTED` for a cancelled extraction. */
 export function extractionAborted(cause?: unknown): ImsError {
-  return new ImsError('IMS_ABORTED', 'Archive extraction was cancelled; what was extracted has been removed.', {
-    hint: 'Run the operation again to extract the archive.',
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new ImsError(
+    'IMS_ABORTED',
+    'Archive extraction was cancelled; what was extracted has been removed.',
+    {
+      hint: 'Run the operation again to extract the archive.',
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 /**
@@ -62,7 +66,8 @@ export type FailedStage = 'source' | 'gunzip' | 'tar';
 /** Turns a failure of the archive's byte stream into an `ImsError` that says what was wrong and where. */
 export function classifyStreamFailure(stage: FailedStage, error: unknown, at: ArchivePosition): ImsError {
   if (stage === 'gunzip') {
-    if (errnoCode(error) === 'Z_BUF_ERROR') return corruptArchive(`the gzip data is truncated ${where(at)}`, error);
+    if (errnoCode(error) === 'Z_BUF_ERROR')
+      return corruptArchive(`the gzip data is truncated ${where(at)}`, error);
     return corruptArchive(`the gzip data is corrupt ${where(at)} (${describe(error)})`, error);
   }
   if (stage === 'tar') return classifyTarFailure(error, at);

@@ -75,9 +75,13 @@ export function describeKey(key: Uint8Array): HostKeyInfo {
 export function normalizeFingerprint(fingerprint: string): string {
   const normalized = fingerprint.trim().replace(/=+$/, '');
   if (!FINGERPRINT_PATTERN.test(normalized)) {
-    throw new ImsError('IMS_INVALID_ARGUMENT', `Invalid host key fingerprint "${fingerprint}": expected SHA256: and 43 base64 characters.`, {
-      hint: 'Take the fingerprint from `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the host.',
-    });
+    throw new ImsError(
+      'IMS_INVALID_ARGUMENT',
+      `Invalid host key fingerprint "${fingerprint}": expected SHA256: and 43 base64 characters.`,
+      {
+        hint: 'Take the fingerprint from `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the host.',
+      },
+    );
   }
   return normalized;
 }
@@ -104,7 +108,10 @@ export function parseKnownHosts(text: string): KnownHostLine[] {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${source}$`, 'i');
 }
 
@@ -141,15 +148,24 @@ export async function readKnownHosts(path: string): Promise<KnownHostLine[]> {
     return parseKnownHosts(await readFile(path, 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new ImsError('IMS_CONNECTION_FAILED', `Cannot read the known hosts file ${path}: ${(error as Error).message}`, {
-      cause: error,
-      hint: 'Check that the file is readable by the user running ims.',
-    });
+    throw new ImsError(
+      'IMS_CONNECTION_FAILED',
+      `Cannot read the known hosts file ${path}: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: 'Check that the file is readable by the user running ims.',
+      },
+    );
   }
 }
 
 /** Appends a host key to `known_hosts` (created with mode 0600, directory 0700 when missing). */
-export async function appendKnownHost(path: string, host: string, port: number, key: Uint8Array): Promise<void> {
+export async function appendKnownHost(
+  path: string,
+  host: string,
+  port: number,
+  key: Uint8Array,
+): Promise<void> {
   const keyType = keyTypeOf(key);
   if (keyType === undefined) throw new ImsError('IMS_INTERNAL', 'Refusing to record a malformed host key.');
   if (/[\s,#]/.test(host) || host === '') {
@@ -178,7 +194,13 @@ function hostLabel(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function mismatchError(check: HostKeyCheck, expected: string[], presented: HostKeyInfo, why: string, hint: string): ImsError {
+function mismatchError(
+  check: HostKeyCheck,
+  expected: string[],
+  presented: HostKeyInfo,
+  why: string,
+  hint: string,
+): ImsError {
   return new ImsError(
     'IMS_HOST_KEY_MISMATCH',
     `The SSH host key of ${hostLabel(check.host, check.port)} ${why}: expected ${expected.join(' or ')}, ` +
@@ -211,7 +233,13 @@ export function decideHostKey(check: HostKeyCheck, lines: readonly KnownHostLine
     `\`ssh-keygen -R '${knownHostName(check.host, check.port)}' -f ${check.knownHostsPath}\` and connect again.`;
 
   if (applicable.some((line) => line.marker === 'revoked' && sameKey(line))) {
-    throw mismatchError(check, ['a key that is not revoked'], presented, 'is marked @revoked in known_hosts', removeHint);
+    throw mismatchError(
+      check,
+      ['a key that is not revoked'],
+      presented,
+      'is marked @revoked in known_hosts',
+      removeHint,
+    );
   }
   if (check.expectedFingerprint !== undefined) {
     const expected = normalizeFingerprint(check.expectedFingerprint);
@@ -229,7 +257,13 @@ export function decideHostKey(check: HostKeyCheck, lines: readonly KnownHostLine
   if (trusted.some(sameKey)) return 'known';
   if (trusted.length > 0) {
     const expected = [...new Set(trusted.map((line) => `${line.keyType} ${fingerprintOf(line.key)}`))];
-    throw mismatchError(check, expected, presented, `has changed (known_hosts: ${check.knownHostsPath})`, removeHint);
+    throw mismatchError(
+      check,
+      expected,
+      presented,
+      `has changed (known_hosts: ${check.knownHostsPath})`,
+      removeHint,
+    );
   }
   if (check.expectedFingerprint !== undefined || check.acceptNew === true) return 'record';
   throw new ImsError(

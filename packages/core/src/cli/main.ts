@@ -1,0 +1,100 @@
+import { ImsError } from '@ims/spi';
+import { resolveImsHome } from '../state/file-store.js';
+import type { CommandContext } from './command-context.js';
+import { findCommand } from './command-table.js';
+import { commandHelp, generalHelp } from './help.js';
+import { checkArity, type ParsedArgs, parseArgs } from './parse-args.js';
+import { reportError } from './report-error.js';
+
+const GLOBAL = new Set(['--json', '--debug', '--help', '-h', '--version']);
+
+/** Runs `ims` with the given words; resolves to the exit code. Never throws. */
+export async function main(words: readonly string[]): Promise<number> {
+  const end = words.indexOf('--');
+  const head = end < 0 ? words : words.slice(0, end);
+  const json = head.includes('--json');
+  const debug = head.includes('--debug') || process.env.IMS_DEBUG === '1';
+  const help = head.includes('--help') || head.includes('-h');
+  const rest = [...head.filter((w) => !GLOBAL.has(w)), ...(end < 0 ? [] : words.slice(end))];
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+
+  if (head.includes('--version')) {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { SPI_VERSION } = await import('@ims/spi');
+    out(json ? JSON.stringify({ ims: pkg.version, spi: SPI_VERSION }) : `ims ${pkg.version} (SPI ${SPI_VERSION})`);
+    return 0;
+  }
+  const found = findCommand(rest);
+  if (found === undefined) {
+    if (rest.length === 0 || help) {
+      for (const line of generalHelp()) (rest.length === 0 && !help ? err : out)(line);
+      return rest.length === 0 && !help ? 2 : 0;
+    }
+    return reportError(
+      new ImsError('IMS_INVALID_ARGUMENT', `Unknown command \`ims ${rest.slice(0, 2).join(' ')}\`.`, { hint: 'See `ims --help` for the commands.' }),
+      debug,
+      err,
+    );
+  }
+  const { spec } = found;
+  const command = spec.path.join(' ');
+  if (help && !spec.providerFlags) {
+    for (const line of commandHelp(spec)) out(line);
+    return 0;
+  }
+
+  let host: Promise<import('../host/ims-host.js').ImsHost> | undefined;
+  let interrupted = 0;
+  const onSigint = () => {
+    interrupted += 1;
+    if (interrupted > 1) process.exit(130);
+    err('ims: interrupted; cancelling (press Ctrl-C again to quit at once)');
+    void host?.then((h) => h.abort());
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    let args: ParsedArgs;
+    if (spec.providerFlags) {
+      args = { positionals: [], flags: new Map() }; // parsed by the command once the provider's schema is known
+    } else {
+      args = parseArgs(found.rest, spec.flags, command);
+      checkArity(spec.args, args.positionals, command);
+    }
+    const context: CommandContext = {
+      args,
+      rawWords: found.rest,
+      help,
+      json,
+      debug,
+      home: resolveImsHome(),
+      host: () => {
+        host ??= createHost(debug, err);
+        return host;
+      },
+      out,
+      err,
+    };
+    const handler = await spec.load();
+    return (await handler(context)) ?? 0;
+  } catch (error) {
+    return reportError(error, debug, err);
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (host) await (await host.catch(() => undefined))?.close();
+  }
+}
+
+async function createHost(debug: boolean, err: (line: string) => void) {
+  const [{ ImsHost }, { createLogger }, progress] = await Promise.all([
+    import('../host/ims-host.js'),
+    import('../services/logger.js'),
+    import('../services/progress.js'),
+  ]);
+  return new ImsHost({
+    home: resolveImsHome(),
+    logger: createLogger({ write: err, verbose: debug }),
+    services: { progress: process.stderr.isTTY ? progress.createTerminalProgress(process.stderr) : progress.silentProgress },
+  });
+}

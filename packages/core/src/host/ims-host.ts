@@ -1,0 +1,137 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ImsError, type Provider, type ProviderPlugin, TOKENS } from '@ims/spi';
+import type { DependencyContainer } from 'tsyringe';
+import type { SearchRoot } from '../discovery/candidates.js';
+import { PluginRegistry } from '../discovery/registry.js';
+import { defaultSearchRoots } from '../discovery/search-roots.js';
+import { createArchiveExtractor } from '../services/archive/extract.js';
+import { unavailableBootImage } from '../services/boot-image.js';
+import { systemClock } from '../services/clock.js';
+import { createLocalRunner } from '../services/local-runner.js';
+import { createLogger } from '../services/logger.js';
+import { silentProgress } from '../services/progress.js';
+import { createSshConnector } from '../services/ssh/connector.js';
+import { createFileStateStore } from '../state/file-store.js';
+import type { ConfigRecord } from '../state/model.js';
+import type { StateStore } from '../state/store.js';
+import { validateConfig } from './config-options.js';
+import { createProviderScope, createRootContainer, type HostLogger, type HostServices } from './container.js';
+
+/** Options of an {@link ImsHost}. */
+export interface ImsHostOptions {
+  /** The IMS home directory (see `resolveImsHome`). */
+  home: string;
+  /** Environment (for `IMS_PLUGIN_PATH`). */
+  env?: NodeJS.ProcessEnv;
+  /** Search roots instead of the default ones. */
+  roots?: readonly SearchRoot[];
+  /** State store instead of the file store in `home`. */
+  store?: StateStore;
+  /** Logger (default: warnings and errors to stderr). */
+  logger?: HostLogger;
+  /** Host services to replace (tests). */
+  services?: Partial<HostServices>;
+}
+
+/** A configuration's provider instance, ready to use. */
+export interface ConfiguredProvider {
+  /** The configuration. */
+  record: ConfigRecord;
+  /** Its plugin. */
+  plugin: ProviderPlugin;
+  /** Its (guarded) provider instance. */
+  provider: Provider;
+}
+
+/**
+ * The IMS host: plugin registry, state store, and a DI scope per configuration whose provider is
+ * created on first use. Everything the CLI does goes through here; it is the programmatic API too.
+ */
+export class ImsHost {
+  /** The IMS home directory. */
+  readonly home: string;
+  /** Discovery. */
+  readonly registry: PluginRegistry;
+  /** State. */
+  readonly store: StateStore;
+  /** Host logger. */
+  readonly logger: HostLogger;
+  readonly #options: ImsHostOptions;
+  #root: DependencyContainer | undefined;
+  readonly #scopes = new Map<string, DependencyContainer>();
+  readonly #abort = new AbortController();
+
+  constructor(options: ImsHostOptions) {
+    this.#options = options;
+    this.home = options.home;
+    this.registry = new PluginRegistry({ roots: options.roots ?? defaultSearchRoots(options.home, options.env) });
+    this.store = options.store ?? createFileStateStore(options.home);
+    this.logger = options.logger ?? createLogger({ write: (l) => process.stderr.write(`${l}\n`), verbose: false });
+  }
+
+  /** Cancels whatever the providers are doing (Ctrl-C). */
+  abort(): void {
+    this.#abort.abort();
+  }
+
+  /** The path of `known_hosts` used for every SSH connection. */
+  get knownHostsPath(): string {
+    return join(this.home, 'known_hosts');
+  }
+
+  #rootContainer(): DependencyContainer {
+    this.#root ??= createRootContainer({
+      logger: this.logger,
+      localRunner: createLocalRunner(),
+      ssh: createSshConnector({ knownHostsPath: this.knownHostsPath, logger: this.logger }),
+      archives: createArchiveExtractor(),
+      bootImage: unavailableBootImage,
+      progress: silentProgress,
+      clock: systemClock,
+      signal: this.#abort.signal,
+      ...this.#options.services,
+    });
+    return this.#root;
+  }
+
+  /** The host service registered under an SPI token (for host-side work such as template import). */
+  service<T>(token: symbol): T {
+    return this.#rootContainer().resolve<T>(token);
+  }
+
+  /** A configuration's record, or `IMS_CONFIG_NOT_FOUND`. */
+  async config(name: string): Promise<ConfigRecord> {
+    const state = await this.store.read();
+    const record = state.configs[name];
+    if (record) return record;
+    const known = Object.keys(state.configs).sort();
+    throw new ImsError('IMS_CONFIG_NOT_FOUND', `No configuration named "${name}".`, {
+      hint: known.length > 0 ? `Known configurations: ${known.join(', ')}.` : 'Create one with `ims config create <name> --provider <id>`.',
+    });
+  }
+
+  /** The provider instance of a configuration, created (and cached) on first use. */
+  async provider(configName: string): Promise<ConfiguredProvider> {
+    const record = await this.config(configName);
+    const plugin = await this.registry.plugin(record.provider);
+    let scope = this.#scopes.get(configName);
+    if (scope === undefined) {
+      const secrets = await this.store.readSecrets(configName);
+      const config = validateConfig(plugin.configSchema, { ...record.options, ...secrets }, plugin.id);
+      const dataDir = join(this.home, 'data', configName);
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+      scope = createProviderScope(this.#rootContainer(), { configName, dataDir, plugin, config });
+      this.#scopes.set(configName, scope);
+    }
+    const provider = await scope.resolve<Promise<Provider>>(TOKENS.Provider);
+    return { record, plugin, provider };
+  }
+
+  /** Closes every provider instance this host created. */
+  async close(): Promise<void> {
+    const scopes = [...this.#scopes.values()];
+    this.#scopes.clear();
+    await Promise.allSettled(scopes.map(async (s) => (await s.resolve<Promise<Provider>>(TOKENS.Provider)).close()));
+  }
+}

@@ -1,0 +1,189 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  type ArchiveExtractor,
+  assertValidName,
+  ImsError,
+  isImsError,
+  type ProgressReporter,
+  type TemplateMetadata,
+  TOKENS,
+} from '@ims/spi';
+import type { TemplateRecord } from '../state/model.js';
+import type { ImsHost } from './ims-host.js';
+
+/** A template row of `ims template list`. */
+export interface TemplateView extends TemplateRecord {
+  /** The configuration holding it. */
+  config: string;
+}
+
+/** Options of {@link importTemplate}. */
+export interface ImportOptions {
+  /** Name to store the template under (default: from template.json, else from the source's name). */
+  name?: string;
+}
+
+const ARCHIVE_SUFFIX = /\.(tgz|tar\.gz|tar)$/i;
+
+/** Downloads an http(s) URL to a file, with progress; only the status and size are trusted. */
+async function download(url: string, file: string, progress: ProgressReporter, signal: AbortSignal): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal, redirect: 'follow' });
+  } catch (cause) {
+    throw new ImsError('IMS_CONNECTION_FAILED', `Could not download ${url}: ${(cause as Error).message}.`, { cause, hint: 'Check the URL and that the server is reachable.' });
+  }
+  if (!response.ok || response.body === null) {
+    throw new ImsError('IMS_CONNECTION_FAILED', `Downloading ${url} failed: HTTP ${response.status} ${response.statusText}.`, { hint: 'Check the URL.' });
+  }
+  const total = Number(response.headers.get('content-length') ?? '') || undefined;
+  const task = progress.start(`download ${basename(new URL(url).pathname)}`, total, 'bytes');
+  let done = 0;
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  body.on('data', (chunk: Buffer) => {
+    done += chunk.length;
+    task.update(done);
+  });
+  try {
+    await pipeline(body, createWriteStream(file, { mode: 0o600 }));
+  } finally {
+    task.done();
+  }
+}
+
+/** Reads and checks `template.json` when the template has one. */
+async function readMetadata(directory: string): Promise<TemplateMetadata | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(directory, 'template.json'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (cause) {
+    throw new ImsError('IMS_INVALID_ARGUMENT', `The template's template.json is not valid JSON: ${(cause as Error).message}.`, { cause, hint: 'Rebuild the template with ims-template-build.' });
+  }
+  const meta = doc as Partial<TemplateMetadata>;
+  if (typeof meta !== 'object' || meta === null || typeof meta.name !== 'string' || !Array.isArray(meta.disks)) {
+    throw new ImsError('IMS_INVALID_ARGUMENT', 'The template\'s template.json must be an object with a "name" string and a "disks" array.', {
+      hint: 'Rebuild the template with ims-template-build (see docs/boot-parameters.md).',
+    });
+  }
+  return meta as TemplateMetadata;
+}
+
+/**
+ * Imports a template into a configuration from a .tgz/.tar.gz/.tar file, a directory, or an
+ * http(s) URL. Archives are extracted safely on the IMS host first; the provider gets a directory.
+ */
+export async function importTemplate(host: ImsHost, configName: string, source: string, options: ImportOptions = {}): Promise<TemplateView> {
+  assertValidName('configuration', configName);
+  if (options.name !== undefined) assertValidName('template', options.name);
+  const { provider } = await host.provider(configName);
+  const progress = host.service<ProgressReporter>(TOKENS.Progress);
+  const signal = host.service<AbortSignal>(TOKENS.Signal);
+  await mkdir(join(host.home, 'tmp'), { recursive: true, mode: 0o700 });
+  const work = await mkdtemp(join(host.home, 'tmp', 'import-'));
+  try {
+    let archivePath: string | undefined;
+    let directory: string;
+    let sourceName: string;
+    if (/^https?:\/\//i.test(source)) {
+      sourceName = basename(new URL(source).pathname);
+      archivePath = join(work, 'download');
+      await download(source, archivePath, progress, signal);
+    } else {
+      sourceName = basename(source);
+      const info = await stat(source).catch(() => undefined);
+      if (info === undefined) {
+        throw new ImsError('IMS_INVALID_ARGUMENT', `Template source ${source} does not exist.`, { hint: 'Give a .tgz file, a template directory, or an http(s) URL.' });
+      }
+      if (info.isDirectory()) directory = source;
+      else archivePath = source;
+    }
+    if (archivePath !== undefined) {
+      directory = join(work, 'template');
+      await mkdir(directory);
+      const archiveSize = (await stat(archivePath)).size;
+      const task = progress.start(`extract ${sourceName}`, archiveSize, 'bytes');
+      try {
+        await host.service<ArchiveExtractor>(TOKENS.Archives).extract(archivePath, directory, { onProgress: (done) => task.update(done), signal });
+      } finally {
+        task.done();
+      }
+    }
+    directory ??= source;
+    const metadata = await readMetadata(directory);
+    const name = options.name ?? metadata?.name ?? sourceName.replace(ARCHIVE_SUFFIX, '');
+    assertValidName('template', name);
+
+    const state = await host.store.read();
+    if (state.configs[configName]?.templates[name]) {
+      throw new ImsError('IMS_ALREADY_EXISTS', `Configuration "${configName}" already has a template named "${name}".`, {
+        hint: 'Import it under another name with --name, or delete the old one with `ims template delete`.',
+      });
+    }
+    const info = await provider.importTemplate({
+      name,
+      directory,
+      ...(archivePath !== undefined ? { archivePath } : {}),
+      ...(metadata ? { metadata } : {}),
+    });
+    const record: TemplateRecord = {
+      name,
+      importedAt: new Date().toISOString(),
+      ...(info.sizeBytes !== undefined ? { sizeBytes: info.sizeBytes } : {}),
+      ...((info.os ?? metadata?.os) !== undefined ? { os: (info.os ?? metadata?.os) as string } : {}),
+    };
+    await host.store.update((s) => {
+      const config = s.configs[configName];
+      if (config) config.templates[name] = record;
+    });
+    return { ...record, config: configName };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Templates of one configuration, or of all, sorted. */
+export async function listTemplates(host: ImsHost, configName?: string): Promise<TemplateView[]> {
+  if (configName !== undefined) await host.config(assertValidName('configuration', configName));
+  const state = await host.store.read();
+  return Object.values(state.configs)
+    .filter((c) => configName === undefined || c.name === configName)
+    .flatMap((c) => Object.values(c.templates).map((t) => ({ ...t, config: c.name })))
+    .sort((a, b) => a.config.localeCompare(b.config) || a.name.localeCompare(b.name));
+}
+
+/** Deletes a template; refused while VMs created from it exist. */
+export async function deleteTemplate(host: ImsHost, configName: string, name: string): Promise<void> {
+  assertValidName('configuration', configName);
+  assertValidName('template', name);
+  const { provider, plugin, record } = await host.provider(configName);
+  if (!record.templates[name]) {
+    throw new ImsError('IMS_TEMPLATE_NOT_FOUND', `Configuration "${configName}" has no template named "${name}".`, { hint: `See \`ims template list ${configName}\`.` });
+  }
+  if (!plugin.capabilities.templateDelete) {
+    throw new ImsError('IMS_OPERATION_UNSUPPORTED', `The ${plugin.id} provider cannot delete templates.`, { hint: 'Delete it on the hypervisor by hand.' });
+  }
+  const users = Object.values((await host.store.read()).vms).filter((v) => v.config === configName && v.template === name).map((v) => v.name);
+  if (users.length > 0) {
+    throw new ImsError('IMS_INVALID_STATE', `Template "${name}" is used by VM(s) ${users.sort().join(', ')}.`, { hint: 'Delete those VMs first.' });
+  }
+  try {
+    await provider.deleteTemplate(name);
+  } catch (error) {
+    // Already gone on the hypervisor: forgetting it is all that is left to do.
+    if (!(isImsError(error) && error.code === 'IMS_TEMPLATE_NOT_FOUND')) throw error;
+    host.logger.warn(`template "${name}" was already gone from the hypervisor`);
+  }
+  await host.store.update((s) => {
+    delete s.configs[configName]?.templates[name];
+  });
+}

@@ -1,0 +1,268 @@
+import { existsSync } from 'node:fs';
+import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { deadPid, imsRejection, makeTempDir, modeOf, removeTempDirs } from '../../test/state/helpers.js';
+import { createFileStateStore, resolveImsHome } from './file-store.js';
+import type { ConfigRecord, StateV1 } from './model.js';
+
+afterEach(removeTempDirs);
+
+const NOW = new Date('2024-05-06T07:08:09.000Z');
+
+function config(name: string, options: Record<string, unknown> = {}): ConfigRecord {
+  return { name, provider: 'libvirt', options, createdAt: NOW.toISOString(), templates: {} };
+}
+
+async function readState(home: string): Promise<StateV1> {
+  return JSON.parse(await readFile(join(home, 'state.json'), 'utf8')) as StateV1;
+}
+
+describe('resolveImsHome', () => {
+  it('uses IMS_HOME when set, resolved to an absolute path', () => {
+    expect(resolveImsHome({ IMS_HOME: '/srv/ims' })).toBe('/srv/ims');
+    expect(resolveImsHome({ IMS_HOME: 'rel/ims' })).toBe(resolve('rel/ims'));
+    expect(resolveImsHome({ IMS_HOME: '~/x', HOME: '/home/u' })).toBe('/home/u/x');
+  });
+
+  it('falls back to ~/.ims when IMS_HOME is unset or blank', () => {
+    expect(resolveImsHome({ HOME: '/home/u' })).toBe('/home/u/.ims');
+    expect(resolveImsHome({ HOME: '/home/u', IMS_HOME: '  ' })).toBe('/home/u/.ims');
+  });
+});
+
+describe('file state store', () => {
+  it('reads an empty state without creating anything', async () => {
+    const home = join(await makeTempDir(), 'ims');
+    const store = createFileStateStore(home);
+    expect(await store.read()).toEqual({ version: 1, configs: {}, vms: {} });
+    expect(await store.readSecrets('lab')).toEqual({});
+    expect(existsSync(home)).toBe(false);
+  });
+
+  it('creates IMS_HOME with mode 0700 on the first update and returns what fn returns', async () => {
+    const home = join(await makeTempDir(), 'nested', 'ims');
+    const store = createFileStateStore(home);
+    const result = await store.update((draft) => {
+      draft.configs.lab = config('lab');
+      return 'added';
+    });
+    expect(result).toBe('added');
+    expect(await modeOf(home)).toBe(0o700);
+    expect(await readState(home)).toEqual({ version: 1, configs: { lab: config('lab') }, vms: {} });
+    expect((await store.read()).configs.lab).toEqual(config('lab'));
+    expect((await readdir(home)).sort()).toEqual(['state.json']);
+  });
+
+  it('keeps the previous good version in state.json.bak', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    await store.update((draft) => {
+      draft.configs.a = config('a');
+    });
+    const first = await readFile(join(home, 'state.json'), 'utf8');
+    await store.update((draft) => {
+      draft.configs.b = config('b');
+    });
+    expect(await readFile(join(home, 'state.json.bak'), 'utf8')).toBe(first);
+    expect(Object.keys((await store.read()).configs).sort()).toEqual(['a', 'b']);
+  });
+
+  it('writes nothing when fn throws, and releases the lock', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home, { lockTimeoutMs: 500 });
+    await store.update((draft) => {
+      draft.configs.a = config('a');
+    });
+    const before = await readFile(join(home, 'state.json'), 'utf8');
+    await expect(
+      store.update((draft) => {
+        draft.configs.b = config('b');
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await readFile(join(home, 'state.json'), 'utf8')).toBe(before);
+    expect(existsSync(join(home, 'state.json.bak'))).toBe(false);
+    expect(existsSync(join(home, 'state.lock'))).toBe(false);
+    await store.update((draft) => {
+      draft.configs.c = config('c');
+    });
+    expect(Object.keys((await store.read()).configs).sort()).toEqual(['a', 'c']);
+  });
+
+  it('refuses to save a document fn broke, with IMS_INTERNAL', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    const error = await imsRejection(
+      store.update((draft) => {
+        draft.configs.a = { ...config('a'), name: 'not-a' };
+      }),
+    );
+    expect(error.code).toBe('IMS_INTERNAL');
+    expect(error.message).toContain('configs.a.name');
+    expect(existsSync(join(home, 'state.json'))).toBe(false);
+  });
+
+  it('migrates a version-0 file on load and saves it as version 1 on the next update', async () => {
+    const home = await makeTempDir();
+    const v0 = `${JSON.stringify({ configs: [{ name: 'lab', provider: 'libvirt', options: { uri: 'qemu:///system' } }], vms: [] })}\n`;
+    await writeFile(join(home, 'state.json'), v0);
+    const store = createFileStateStore(home, { now: () => NOW });
+    expect(await store.read()).toEqual({
+      version: 1,
+      configs: { lab: config('lab', { uri: 'qemu:///system' }) },
+      vms: {},
+    });
+    expect(await readFile(join(home, 'state.json'), 'utf8')).toBe(v0);
+    await store.update(() => undefined);
+    expect((await readState(home)).version).toBe(1);
+    expect(await readFile(join(home, 'state.json.bak'), 'utf8')).toBe(v0);
+  });
+
+  it('refuses a state.json from a newer IMS and leaves it untouched', async () => {
+    const home = await makeTempDir();
+    const path = join(home, 'state.json');
+    const future = JSON.stringify({ version: 2, configs: {}, vms: {}, quotas: {} });
+    await writeFile(path, future);
+    const before = await stat(path);
+    const store = createFileStateStore(home);
+
+    for (const attempt of [store.read(), store.update(() => 'never')]) {
+      const error = await imsRejection(attempt);
+      expect(error.code).toBe('IMS_STATE_TOO_NEW');
+      expect(error.message).toBe(
+        `state.json at ${path} was written by a newer IMS (state version 2; this IMS reads up to 1).`,
+      );
+      expect(error.hint).toContain('IMS_HOME');
+    }
+    expect(await readFile(path, 'utf8')).toBe(future);
+    expect((await stat(path)).mtimeMs).toBe(before.mtimeMs);
+    expect((await readdir(home)).sort()).toEqual(['state.json']);
+  });
+
+  it('reports a corrupt state.json with IMS_STATE_CORRUPT and points at the backup', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    await store.update((draft) => {
+      draft.configs.a = config('a');
+    });
+    await store.update((draft) => {
+      draft.configs.b = config('b');
+    });
+    await writeFile(join(home, 'state.json'), '{"version": 1, "configs": {"a": ');
+    const error = await imsRejection(store.update(() => undefined));
+    expect(error.code).toBe('IMS_STATE_CORRUPT');
+    expect(error.message).toContain(join(home, 'state.json'));
+    expect(error.message).toMatch(/not valid JSON \(.+\)/);
+    expect(error.hint).toContain(join(home, 'state.json.bak'));
+    expect(await readFile(join(home, 'state.json'), 'utf8')).toBe('{"version": 1, "configs": {"a": ');
+  });
+
+  it('fails with IMS_STATE_LOCKED when another holder keeps the lock past the deadline', async () => {
+    const home = await makeTempDir();
+    const holder = createFileStateStore(home);
+    const impatient = createFileStateStore(home, { lockTimeoutMs: 200 });
+    const error = await holder.update(async (draft) => {
+      draft.configs.held = config('held');
+      return imsRejection(impatient.update(() => 'never'));
+    });
+    expect(error.code).toBe('IMS_STATE_LOCKED');
+    expect(error.message).toContain(`process ${process.pid}`);
+    expect(error.hint).toContain(join(home, 'state.lock'));
+    expect(Object.keys((await holder.read()).configs)).toEqual(['held']);
+  });
+
+  it('cleans temp files of dead writers on the next write', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    await store.update((draft) => {
+      draft.configs.a = config('a');
+    });
+    const stray = join(home, `state.json.${await deadPid()}.x1y2z3.tmp`);
+    await writeFile(stray, '{"version": 1, "conf');
+    await store.update((draft) => {
+      draft.configs.b = config('b');
+    });
+    expect(existsSync(stray)).toBe(false);
+    expect((await readdir(home)).sort()).toEqual(['state.json', 'state.json.bak']);
+  });
+});
+
+describe('secrets', () => {
+  it('creates secrets.json with mode 0600 even under a permissive umask, and keeps it 0600 on rewrite', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    const path = join(home, 'secrets.json');
+    const previous = process.umask(0o000);
+    try {
+      await store.updateSecrets((all) => {
+        all.lab = { password: 'hunter2' };
+      });
+      expect(await modeOf(path)).toBe(0o600);
+      await store.updateSecrets((all) => {
+        all.lab = { ...all.lab, passphrase: 'open sesame' };
+        all.ovm = { password: 'pw' };
+      });
+      expect(await modeOf(path)).toBe(0o600);
+    } finally {
+      process.umask(previous);
+    }
+    expect(await store.readSecrets('lab')).toEqual({ password: 'hunter2', passphrase: 'open sesame' });
+    expect(await store.readSecrets('ovm')).toEqual({ password: 'pw' });
+    expect(await store.readSecrets('none')).toEqual({});
+  });
+
+  it('returns a copy that does not change the stored secrets', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    await store.updateSecrets((all) => {
+      all.lab = { password: 'a' };
+    });
+    const copy = await store.readSecrets('lab');
+    copy.password = 'b';
+    expect(await store.readSecrets('lab')).toEqual({ password: 'a' });
+  });
+
+  it('narrows a pre-existing 0644 secrets.json to 0600 on read and on update', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    const path = join(home, 'secrets.json');
+    await writeFile(path, JSON.stringify({ version: 1, configs: { lab: { password: 'x' } } }));
+    await chmod(path, 0o644);
+    expect(await store.readSecrets('lab')).toEqual({ password: 'x' });
+    expect(await modeOf(path)).toBe(0o600);
+
+    await chmod(path, 0o644);
+    await store.updateSecrets(() => undefined);
+    expect(await modeOf(path)).toBe(0o600);
+  });
+
+  it('reports a corrupt secrets.json without quoting its content', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    await writeFile(join(home, 'secrets.json'), '{"version":1,"configs":{"lab":{"password":"hunter2" x}}}', {
+      mode: 0o600,
+    });
+    const error = await imsRejection(store.readSecrets('lab'));
+    expect(error.code).toBe('IMS_STATE_CORRUPT');
+    expect(error.message).toContain(join(home, 'secrets.json'));
+    expect(JSON.stringify({ message: error.message, hint: error.hint, details: error.details })).not.toContain(
+      'hunter2',
+    );
+    expect(error.cause).toBeUndefined();
+  });
+
+  it('rejects a secret value that is not a string, naming the key but not the value', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    const error = await imsRejection(
+      store.updateSecrets((all) => {
+        (all as Record<string, unknown>).lab = { password: 12345678 };
+      }),
+    );
+    expect(error.code).toBe('IMS_INTERNAL');
+    expect(error.message).toContain('configs.lab.password');
+    expect(error.message).not.toContain('12345678');
+    expect(existsSync(join(home, 'secrets.json'))).toBe(false);
+  });
+});

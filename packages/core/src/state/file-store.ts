@@ -1,0 +1,230 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { ImsError, isImsError } from '@ims/spi';
+import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
+import { stateV1Problem } from './check-state.js';
+import { acquireFileLock, type FileLock } from './lock.js';
+import { loadStateDocument } from './migrations.js';
+import { emptyState, type StateV1 } from './model.js';
+import { loadSecretsDocument, secretsProblem, serializeSecrets } from './secrets-document.js';
+import { stateCorruptError } from './state-errors.js';
+import type { SecretsByConfig, StateStore } from './store.js';
+
+/** File names inside `IMS_HOME`. */
+export const STATE_FILES = {
+  /** Configurations, templates and VMs. */
+  state: 'state.json',
+  /** The previous good `state.json`. */
+  backup: 'state.json.bak',
+  /** Secret provider options, mode 0600. */
+  secrets: 'secrets.json',
+  /** The cross-process lock guarding both documents. */
+  lock: 'state.lock',
+} as const;
+
+const HOME_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+/** Options of {@link createFileStateStore}. */
+export interface FileStateStoreOptions {
+  /** How long `update` waits for the lock before `IMS_STATE_LOCKED` (default 10 000 ms). */
+  lockTimeoutMs?: number;
+  /** Clock for migration timestamps (default: the real time). */
+  now?: () => Date;
+}
+
+/** The IMS home directory: `$IMS_HOME` if set, else `~/.ims`. */
+export function resolveImsHome(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.HOME || homedir();
+  const fromEnv = env.IMS_HOME?.trim();
+  if (!fromEnv) return join(home, '.ims');
+  if (fromEnv === '~') return home;
+  return resolve(fromEnv.startsWith('~/') ? join(home, fromEnv.slice(2)) : fromEnv);
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function describeIoError(error: unknown): string {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return code === undefined ? message : `${code}: ${message}`;
+}
+
+/** Failure to save; the catalogue has no write-specific code, so the closest state code is used. */
+function writeFailed(path: string, error: unknown): ImsError {
+  return new ImsError('IMS_STATE_CORRUPT', `Could not save ${basename(path)} at ${path} (${describeIoError(error)}).`, {
+    hint: `Check free space and permissions of ${path}'s directory; the previous version is left intact.`,
+    cause: error,
+    details: { path },
+  });
+}
+
+/** The file's text, or `undefined` when it does not exist. */
+async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw stateCorruptError(path, `it cannot be read (${describeIoError(error)})`, { cause: error });
+  }
+}
+
+function serializeState(state: StateV1): string {
+  return `${JSON.stringify(state, null, 2)}\n`;
+}
+
+class FileStateStore implements StateStore {
+  private readonly statePath: string;
+  private readonly backupPath: string;
+  private readonly secretsPath: string;
+  private readonly lockPath: string;
+
+  constructor(
+    private readonly home: string,
+    private readonly options: FileStateStoreOptions,
+  ) {
+    this.statePath = join(home, STATE_FILES.state);
+    this.backupPath = join(home, STATE_FILES.backup);
+    this.secretsPath = join(home, STATE_FILES.secrets);
+    this.lockPath = join(home, STATE_FILES.lock);
+  }
+
+  async read(): Promise<StateV1> {
+    const text = await readTextIfExists(this.statePath);
+    return text === undefined ? emptyState() : this.parseState(text);
+  }
+
+  async update<T>(fn: (draft: StateV1) => T | Promise<T>): Promise<T> {
+    return this.withLock(async (lock) => {
+      const before = await readTextIfExists(this.statePath);
+      const draft = before === undefined ? emptyState() : this.parseState(before);
+      const result = await fn(draft);
+      const problem = stateV1Problem(draft);
+      if (problem !== undefined) {
+        throw new ImsError('IMS_INTERNAL', `A state update produced an invalid document (${problem}); nothing was saved.`, {
+          hint: 'This is a bug in IMS; please report it.',
+        });
+      }
+      const after = serializeState(draft);
+      if (after === before) return result;
+      await this.beforeWrite(lock);
+      try {
+        if (before !== undefined) await writeFileAtomic(this.backupPath, before, { mode: FILE_MODE });
+      } catch (error) {
+        throw writeFailed(this.backupPath, error);
+      }
+      await this.writeOrFail(this.statePath, after);
+      return result;
+    });
+  }
+
+  async readSecrets(config: string): Promise<Record<string, string>> {
+    const all = await this.loadSecrets();
+    return { ...all[config] };
+  }
+
+  async updateSecrets(fn: (all: SecretsByConfig) => void | Promise<void>): Promise<void> {
+    await this.withLock(async (lock) => {
+      await this.narrowSecretsMode();
+      const before = await readTextIfExists(this.secretsPath);
+      const all = before === undefined ? {} : loadSecretsDocument(before, this.secretsPath);
+      await fn(all);
+      const problem = secretsProblem(all);
+      if (problem !== undefined) {
+        throw new ImsError('IMS_INTERNAL', `A secrets update produced an invalid document (${problem}); nothing was saved.`, {
+          hint: 'This is a bug in IMS; please report it.',
+        });
+      }
+      const after = serializeSecrets(all);
+      if (after === before || (before === undefined && Object.keys(all).length === 0)) return;
+      await this.beforeWrite(lock);
+      await this.writeOrFail(this.secretsPath, after);
+    });
+  }
+
+  private parseState(text: string): StateV1 {
+    const now = this.options.now;
+    return loadStateDocument(text, {
+      path: this.statePath,
+      findBackup: () => (existsSync(this.backupPath) ? this.backupPath : undefined),
+      ...(now === undefined ? {} : { now }),
+    }).state;
+  }
+
+  private async loadSecrets(): Promise<SecretsByConfig> {
+    await this.narrowSecretsMode();
+    const text = await readTextIfExists(this.secretsPath);
+    return text === undefined ? {} : loadSecretsDocument(text, this.secretsPath);
+  }
+
+  /** A secrets file readable by others (restored from a backup, copied by hand) is tightened to 0600. */
+  private async narrowSecretsMode(): Promise<void> {
+    let mode: number;
+    try {
+      mode = (await stat(this.secretsPath)).mode;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return;
+      throw stateCorruptError(this.secretsPath, `it cannot be read (${describeIoError(error)})`, { cause: error });
+    }
+    if ((mode & 0o077) === 0) return;
+    try {
+      await chmod(this.secretsPath, FILE_MODE);
+    } catch (error) {
+      throw new ImsError('IMS_STATE_CORRUPT', `${this.secretsPath} is readable by others and could not be made private.`, {
+        hint: `Run: chmod 600 ${this.secretsPath}`,
+        cause: error,
+        details: { path: this.secretsPath },
+      });
+    }
+  }
+
+  private async withLock<T>(work: (lock: FileLock) => Promise<T>): Promise<T> {
+    try {
+      await mkdir(this.home, { recursive: true, mode: HOME_MODE });
+    } catch (error) {
+      throw writeFailed(this.home, error);
+    }
+    let lock: FileLock;
+    try {
+      lock = await acquireFileLock(this.lockPath, {
+        description: `the IMS state in ${this.home}`,
+        ...(this.options.lockTimeoutMs === undefined ? {} : { timeoutMs: this.options.lockTimeoutMs }),
+      });
+    } catch (error) {
+      throw isImsError(error) ? error : writeFailed(this.lockPath, error);
+    }
+    try {
+      return await work(lock);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Last checks before replacing a file: the lock is still ours, and leftovers of killed writers go. */
+  private async beforeWrite(lock: FileLock): Promise<void> {
+    if (!(await lock.stillHeld())) {
+      throw new ImsError('IMS_STATE_LOCKED', `Lost the lock on the IMS state in ${this.home}; nothing was saved.`, {
+        hint: 'Another ims process took over the lock; retry the command.',
+        details: { lockPath: this.lockPath },
+      });
+    }
+    await removeStaleTempFiles(this.home, Object.values(STATE_FILES)).catch(() => undefined);
+  }
+
+  private async writeOrFail(path: string, text: string): Promise<void> {
+    try {
+      await writeFileAtomic(path, text, { mode: FILE_MODE });
+    } catch (error) {
+      throw writeFailed(path, error);
+    }
+  }
+}
+
+/** A {@link StateStore} keeping `state.json` and `secrets.json` in `home`, created (mode 0700) on first write. */
+export function createFileStateStore(home: string, options: FileStateStoreOptions = {}): StateStore {
+  return new FileStateStore(resolve(home), options);
+}

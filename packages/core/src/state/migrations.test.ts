@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { stateV1Problem } from './check-state.js';
+import { loadStateDocument, MIGRATIONS, migrateV0ToV1, type StateV0 } from './migrations.js';
+import { CURRENT_STATE_VERSION, emptyState, type StateV1 } from './model.js';
+
+const PATH = '/home/u/.ims/state.json';
+const NOW = new Date('2024-05-06T07:08:09.000Z');
+
+function load(doc: unknown, findBackup?: () => string | undefined) {
+  const text = typeof doc === 'string' ? doc : JSON.stringify(doc);
+  return loadStateDocument(text, { path: PATH, now: () => NOW, ...(findBackup ? { findBackup } : {}) });
+}
+
+function thrown(action: () => unknown): { code: string; message: string; hint: string | undefined } {
+  try {
+    action();
+  } catch (error) {
+    return error as { code: string; message: string; hint: string | undefined };
+  }
+  throw new Error('expected an error');
+}
+
+const v0: StateV0 = {
+  configs: [
+    { name: 'lab', provider: 'libvirt', options: { uri: 'qemu:///system' } },
+    { name: 'ovm1', provider: 'ovm', options: { host: 'ovm.example', port: 7002 } },
+  ],
+  vms: [
+    {
+      name: 'web1',
+      config: 'lab',
+      template: 'ol9',
+      cpus: 2,
+      memoryMiB: 2048,
+      nics: [{ mac: '52:54:00:aa:bb:cc', address: { address: '10.0.0.5', prefix: 24 }, gateway: '10.0.0.1' }],
+      dns: ['10.0.0.1'],
+      sshKeys: ['ssh-ed25519 AAAA key'],
+      params: { role: 'web' },
+    },
+  ],
+};
+
+const v1: StateV1 = {
+  version: 1,
+  configs: {
+    lab: {
+      name: 'lab',
+      provider: 'libvirt',
+      options: {},
+      createdAt: '2024-01-01T00:00:00.000Z',
+      templates: { ol9: { name: 'ol9', importedAt: '2024-01-02T00:00:00.000Z', sizeBytes: 10, os: 'ol9' } },
+    },
+  },
+  vms: {},
+};
+
+describe('state migrations', () => {
+  it('lists one migration per older version, in order', () => {
+    expect(MIGRATIONS).toHaveLength(CURRENT_STATE_VERSION);
+    MIGRATIONS.forEach((migration, index) => expect(migration.from).toBe(index));
+  });
+
+  it('migrates a version-0 document (no version field) to version 1', () => {
+    const loaded = load(v0);
+    expect(loaded.diskVersion).toBe(0);
+    expect(loaded.state).toEqual({
+      version: 1,
+      configs: {
+        lab: {
+          name: 'lab',
+          provider: 'libvirt',
+          options: { uri: 'qemu:///system' },
+          createdAt: NOW.toISOString(),
+          templates: {},
+        },
+        ovm1: {
+          name: 'ovm1',
+          provider: 'ovm',
+          options: { host: 'ovm.example', port: 7002 },
+          createdAt: NOW.toISOString(),
+          templates: {},
+        },
+      },
+      vms: { web1: { ...v0.vms[0], createdAt: NOW.toISOString() } },
+    });
+    expect(stateV1Problem(loaded.state)).toBeUndefined();
+  });
+
+  it('treats an explicit version 0 like a missing one', () => {
+    expect(load({ version: 0, configs: [], vms: [] })).toEqual({ state: emptyState(), diskVersion: 0 });
+  });
+
+  it('does not mutate the version-0 input', () => {
+    const input = structuredClone(v0);
+    const output = migrateV0ToV1(input, { now: NOW.toISOString() });
+    expect(input).toEqual(v0);
+    output.configs.lab!.options.uri = 'changed';
+    expect(input.configs[0]!.options.uri).toBe('qemu:///system');
+  });
+
+  it('loads a valid version-1 document unchanged', () => {
+    expect(load(v1)).toEqual({ state: v1, diskVersion: 1 });
+  });
+
+  it('refuses a newer version with IMS_STATE_TOO_NEW', () => {
+    const error = thrown(() => load({ version: 7, whatever: true }));
+    expect(error.code).toBe('IMS_STATE_TOO_NEW');
+    expect(error.message).toBe(
+      `state.json at ${PATH} was written by a newer IMS (state version 7; this IMS reads up to 1).`,
+    );
+    expect(error.hint).toMatch(/upgrade IMS/i);
+    expect(error.hint).toContain('IMS_HOME');
+  });
+
+  it('reports unparsable JSON as IMS_STATE_CORRUPT naming the file and the parser error', () => {
+    const text = '{"version": 1, "configs": {';
+    const parserMessage = (thrown(() => JSON.parse(text)) as unknown as Error).message;
+    const error = thrown(() => load(text));
+    expect(error.code).toBe('IMS_STATE_CORRUPT');
+    expect(error.message).toContain(PATH);
+    expect(error.message).toContain(parserMessage);
+    expect(error.hint).not.toContain('.bak');
+  });
+
+  it('points at the backup in the hint when one exists', () => {
+    const error = thrown(() => load('not json', () => `${PATH}.bak`));
+    expect(error.code).toBe('IMS_STATE_CORRUPT');
+    expect(error.hint).toContain(`${PATH}.bak`);
+  });
+
+  it.each([
+    ['a top-level array', [], 'not a JSON object'],
+    ['a string version', { version: '1', configs: {}, vms: {} }, '"version"'],
+    ['a fractional version', { version: 0.5, configs: {}, vms: {} }, '"version"'],
+    ['a v1 config with a numeric provider', { ...v1, configs: { lab: { ...v1.configs.lab, provider: 3 } } }, 'configs.lab.provider must be a string'],
+    ['a v1 config stored under another name', { ...v1, configs: { other: v1.configs.lab } }, 'configs.other.name must be "other"'],
+    ['a v1 document with array configs', { version: 1, configs: [], vms: {} }, 'configs must be an object'],
+    ['a v1 template without importedAt', { ...v1, configs: { lab: { ...v1.configs.lab, templates: { t: { name: 't' } } } } }, 'configs.lab.templates.t.importedAt'],
+    ['a v0 document with map configs', { configs: {}, vms: [] }, 'configs must be an array (state version 0)'],
+    ['a v0 document with a duplicate config', { configs: [v0.configs[0], v0.configs[0]], vms: [] }, 'appears twice'],
+    ['a v0 VM with a bad NIC address', { configs: [], vms: [{ ...v0.vms[0], nics: [{ mac: 'm', address: 'static' }] }] }, 'vms[0].nics[0].address must be "dhcp" or an object'],
+  ])('reports %s as IMS_STATE_CORRUPT', (_label, doc, expected) => {
+    const error = thrown(() => load(doc));
+    expect(error.code).toBe('IMS_STATE_CORRUPT');
+    expect(error.message).toContain(expected);
+    expect(error.message).toContain(PATH);
+  });
+});
