@@ -32,3 +32,5 @@ export { createLocalRunner } from './services/local-runner.js';
 export { createSshConnector } from './services/ssh/connector.js';
 export { createArchiveExtractor } from './services/archive/extract.js';
 export { main as runCli } from './cli/main.js';
+export { createProviderContext, defaultHostServices } from './host/host-services.js';
+export type { HostServices } from './host/host-services.js';

@@ -1,32 +1,9 @@
 import 'reflect-metadata';
-import type { ArchiveExtractor, BootImageBuilder, Clock, CommandRunner, ProgressReporter, Provider, ProviderContext, ProviderPlugin, SshConnector } from '@ims/spi';
+import type { Provider, ProviderContext, ProviderPlugin } from '@ims/spi';
 import { TOKENS } from '@ims/spi';
 import { container as tsyringeRoot, type DependencyContainer, instanceCachingFactory } from 'tsyringe';
-import type { createLogger } from '../services/logger.js';
+import { assembleContext, type HostLogger, type HostServices } from './host-services.js';
 import { guardProvider } from './guard-provider.js';
-
-/** A logger that can make tagged children (the host's own logger). */
-export type HostLogger = ReturnType<typeof createLogger>;
-
-/** The host services every provider context is assembled from. */
-export interface HostServices {
-  /** Base logger; each configuration gets a child tagged `provider/config`. */
-  logger: HostLogger;
-  /** Local command runner. */
-  localRunner: CommandRunner;
-  /** SSH connector with host-key verification. */
-  ssh: SshConnector;
-  /** Safe archive extraction. */
-  archives: ArchiveExtractor;
-  /** Boot-parameter images. */
-  bootImage: BootImageBuilder;
-  /** Progress reporting. */
-  progress: ProgressReporter;
-  /** Time. */
-  clock: Clock;
-  /** Cancellation of the current command. */
-  signal: AbortSignal;
-}
 
 /**
  * A fresh root container holding the host services under the SPI's tokens. Each host (and each
@@ -66,18 +43,18 @@ export function createProviderScope(root: DependencyContainer, input: ProviderSc
   const tag = `${input.plugin.id}/${input.configName}`;
   scope.register(TOKENS.Logger, { useValue: root.resolve<HostLogger>(TOKENS.Logger).child(tag) });
   scope.register(TOKENS.ProviderContext, {
-    useFactory: instanceCachingFactory<ProviderContext>((c) => ({
-      configName: input.configName,
-      dataDir: input.dataDir,
-      logger: c.resolve(TOKENS.Logger),
-      localRunner: c.resolve(TOKENS.LocalRunner),
-      ssh: c.resolve(TOKENS.Ssh),
-      archives: c.resolve(TOKENS.Archives),
-      bootImage: c.resolve(TOKENS.BootImage),
-      progress: c.resolve(TOKENS.Progress),
-      signal: c.resolve(TOKENS.Signal),
-      clock: c.resolve(TOKENS.Clock),
-    })),
+    useFactory: instanceCachingFactory<ProviderContext>((c) =>
+      assembleContext(input.configName, input.dataDir, {
+        logger: c.resolve(TOKENS.Logger),
+        localRunner: c.resolve(TOKENS.LocalRunner),
+        ssh: c.resolve(TOKENS.Ssh),
+        archives: c.resolve(TOKENS.Archives),
+        bootImage: c.resolve(TOKENS.BootImage),
+        progress: c.resolve(TOKENS.Progress),
+        signal: c.resolve(TOKENS.Signal),
+        clock: c.resolve(TOKENS.Clock),
+      }),
+    ),
   });
   scope.register(TOKENS.Provider, {
     useFactory: instanceCachingFactory<Promise<Provider>>((c) =>

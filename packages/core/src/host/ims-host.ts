@@ -5,18 +5,13 @@ import type { DependencyContainer } from 'tsyringe';
 import type { SearchRoot } from '../discovery/candidates.js';
 import { PluginRegistry } from '../discovery/registry.js';
 import { defaultSearchRoots } from '../discovery/search-roots.js';
-import { createArchiveExtractor } from '../services/archive/extract.js';
-import { unavailableBootImage } from '../services/boot-image.js';
-import { systemClock } from '../services/clock.js';
-import { createLocalRunner } from '../services/local-runner.js';
 import { createLogger } from '../services/logger.js';
-import { silentProgress } from '../services/progress.js';
-import { createSshConnector } from '../services/ssh/connector.js';
 import { createFileStateStore } from '../state/file-store.js';
 import type { ConfigRecord } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
 import { validateConfig } from './config-options.js';
-import { createProviderScope, createRootContainer, type HostLogger, type HostServices } from './container.js';
+import { createProviderScope, createRootContainer } from './container.js';
+import { defaultHostServices, type HostLogger, type HostServices } from './host-services.js';
 
 /** Options of an {@link ImsHost}. */
 export interface ImsHostOptions {
@@ -82,14 +77,7 @@ export class ImsHost {
 
   #rootContainer(): DependencyContainer {
     this.#root ??= createRootContainer({
-      logger: this.logger,
-      localRunner: createLocalRunner(),
-      ssh: createSshConnector({ knownHostsPath: this.knownHostsPath, logger: this.logger }),
-      archives: createArchiveExtractor(),
-      bootImage: unavailableBootImage,
-      progress: silentProgress,
-      clock: systemClock,
-      signal: this.#abort.signal,
+      ...defaultHostServices({ home: this.home, logger: this.logger, signal: this.#abort.signal }),
       ...this.#options.services,
     });
     return this.#root;

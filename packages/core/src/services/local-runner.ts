@@ -82,7 +82,7 @@ function failedExitError(command: string, target: string, exit: CommandExit, std
   const hint =
     exit.exitCode === 127
       ? `"${command}" is probably not installed or not on PATH on ${target}.`
-      : `See the command's error output above; rerun with allowFailure to inspect the result.`;
+      : `Read the command's error output above; running the same command by hand on ${target} may show more.`;
   return new ImsError('IMS_COMMAND_FAILED', message, {
     hint,
     details: { command, target, exitCode: exit.exitCode, signal: exit.signal, stderrTail: tail },

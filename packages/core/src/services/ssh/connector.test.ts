@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { SshTarget } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imsFailure } from '../../../test/ssh/helpers.js';
@@ -206,6 +208,19 @@ describe('createSshConnector against a real sshd', () => {
     );
     expect(error.code).toBe('IMS_AUTH_FAILED');
     expect(error.message).not.toContain('c2VjcmV0');
+  });
+
+  it('refuses a wrong passphrase with IMS_AUTH_FAILED without echoing it', async () => {
+    const keyPath = join(dir, 'encrypted_key');
+    await promisify(execFile)('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'right-passphrase', '-f', keyPath]);
+    const passphrase = 'wrong-Passphrase-123';
+    const error = await imsFailure(
+      createSshConnector({ knownHostsPath: freshKnownHosts() }).connect(
+        targetFor({ privateKey: keyPath, passphrase }),
+      ),
+    );
+    expect(error.code).toBe('IMS_AUTH_FAILED');
+    expect(`${error.message} ${error.hint} ${JSON.stringify(error.details)}`).not.toContain(passphrase);
   });
 
   it('stops connecting when the signal aborts', async () => {

@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import type {
+  ArchiveExtractor,
+  BootImageBuilder,
+  Clock,
+  CommandRunner,
+  Logger,
+  ProgressReporter,
+  ProviderContext,
+  SshConnector,
+} from '@ims/spi';
+import { createArchiveExtractor } from '../services/archive/extract.js';
+import { unavailableBootImage } from '../services/boot-image.js';
+import { systemClock } from '../services/clock.js';
+import { createLocalRunner } from '../services/local-runner.js';
+import { createLogger } from '../services/logger.js';
+import { silentProgress } from '../services/progress.js';
+import { createSshConnector } from '../services/ssh/connector.js';
+
+/** A logger that can make tagged children (the host's own logger). */
+export type HostLogger = ReturnType<typeof createLogger>;
+
+/** The host services every provider context is assembled from. */
+export interface HostServices {
+  /** Base logger; each configuration gets a child tagged `provider/config`. */
+  logger: HostLogger;
+  /** Local command runner. */
+  localRunner: CommandRunner;
+  /** SSH connector with host-key verification. */
+  ssh: SshConnector;
+  /** Safe archive extraction. */
+  archives: ArchiveExtractor;
+  /** Boot-parameter images. */
+  bootImage: BootImageBuilder;
+  /** Progress reporting. */
+  progress: ProgressReporter;
+  /** Time. */
+  clock: Clock;
+  /** Cancellation of the current command. */
+  signal: AbortSignal;
+}
+
+/** Options of {@link defaultHostServices}. */
+export interface DefaultServicesOptions {
+  /** The IMS home: SSH host keys are verified against `<home>/known_hosts`. */
+  home: string;
+  /** Logger (default: warnings and errors to stderr). */
+  logger?: HostLogger;
+  /** Cancellation (default: never). */
+  signal?: AbortSignal;
+}
+
+/** The real host services. */
+export function defaultHostServices(options: DefaultServicesOptions): HostServices {
+  const logger = options.logger ?? createLogger({ write: (l) => process.stderr.write(`${l}\n`), verbose: false });
+  return {
+    logger,
+    localRunner: createLocalRunner(),
+    ssh: createSshConnector({ knownHostsPath: join(options.home, 'known_hosts'), logger }),
+    archives: createArchiveExtractor(),
+    bootImage: unavailableBootImage,
+    progress: silentProgress,
+    clock: systemClock,
+    signal: options.signal ?? new AbortController().signal,
+  };
+}
+
+/** The context of one configuration, made of host services. */
+export function assembleContext(configName: string, dataDir: string, services: Omit<HostServices, 'logger'> & { logger: Logger }): ProviderContext {
+  return {
+    configName,
+    dataDir,
+    logger: services.logger,
+    localRunner: services.localRunner,
+    ssh: services.ssh,
+    archives: services.archives,
+    bootImage: services.bootImage,
+    progress: services.progress,
+    signal: services.signal,
+    clock: services.clock,
+  };
+}
+
+/**
+ * A provider context with the real host services, outside any host: for a provider's own tests
+ * (with the conformance kit) and for embedding a provider in another program.
+ */
+export function createProviderContext(options: DefaultServicesOptions & { configName: string; dataDir: string }): ProviderContext {
+  const services = defaultHostServices(options);
+  return assembleContext(options.configName, options.dataDir, { ...services, logger: services.logger.child(options.configName) });
+}
