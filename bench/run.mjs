@@ -12,10 +12,16 @@ const only = process.argv[2];
 
 function timeOnce(command) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(command.argv[0], command.argv.slice(1), { env: command.env ?? process.env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(command.argv[0], command.argv.slice(1), {
+    env: command.env ?? process.env,
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) {
-    throw new Error(`${command.argv.join(' ')} exited ${result.status}: ${String(result.stderr).slice(0, 500)}`);
+    throw new Error(
+      `${command.argv.join(' ')} exited ${result.status}: ${String(result.stderr).slice(0, 500)}`,
+    );
   }
   return seconds;
 }
@@ -26,7 +32,9 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-const files = readdirSync(join(here, 'benchmarks')).filter((f) => f.endsWith('.mjs')).sort();
+const files = readdirSync(join(here, 'benchmarks'))
+  .filter((f) => f.endsWith('.mjs'))
+  .sort();
 const benchmarks = [];
 for (const file of files) {
   const module = await import(pathToFileURL(join(here, 'benchmarks', file)).href);
@@ -58,8 +66,18 @@ for (const bench of selected) {
     const seconds = median(s);
     const baseSeconds = median(b);
     const ratio = seconds / baseSeconds;
-    results.push({ name: bench.name, seconds, baseline: { name: baseline.name, seconds: baseSeconds }, ratio });
-    const verdict = bench.maxRatio === undefined ? '' : ratio <= bench.maxRatio ? `  (target ≤ ${bench.maxRatio}×: met)` : `  (target ≤ ${bench.maxRatio}×: MISSED)`;
+    results.push({
+      name: bench.name,
+      seconds,
+      baseline: { name: baseline.name, seconds: baseSeconds },
+      ratio,
+    });
+    const verdict =
+      bench.maxRatio === undefined
+        ? ''
+        : ratio <= bench.maxRatio
+          ? `  (target ≤ ${bench.maxRatio}×: met)`
+          : `  (target ≤ ${bench.maxRatio}×: MISSED)`;
     if (bench.maxRatio !== undefined && ratio > bench.maxRatio) overLimit += 1;
     console.log(
       `${bench.name}: ${(seconds * 1000).toFixed(1)} ms vs ${baseline.name} ${(baseSeconds * 1000).toFixed(1)} ms = ${ratio.toFixed(2)}× (median of ${s.length} alternating runs)${verdict}`,

@@ -13,7 +13,10 @@ export default {
   teardown: ({ home }) => rmSync(home, { recursive: true, force: true }),
   subject: ({ home }) => ({
     name: 'ims plugins --json',
-    command: { argv: [process.execPath, 'packages/core/bin/ims.js', 'plugins', '--json'], env: { ...process.env, IMS_HOME: home } },
+    command: {
+      argv: [process.execPath, 'packages/core/bin/ims.js', 'plugins', '--json'],
+      env: { ...process.env, IMS_HOME: home },
+    },
   }),
   baseline: () => ({ name: "node -e ''", command: { argv: [process.execPath, '-e', ''] } }),
 };

@@ -14,7 +14,9 @@ await build({
   target: 'node20',
   external: ['ssh2', 'cpu-features'],
   // CommonJS dependencies call require() for Node built-ins; give the ESM bundle a real one.
-  banner: { js: "import { createRequire as __imsCreateRequire } from 'node:module'; const require = __imsCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __imsCreateRequire } from 'node:module'; const require = __imsCreateRequire(import.meta.url);",
+  },
   sourcemap: true,
   logLevel: 'warning',
 });

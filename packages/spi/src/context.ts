@@ -1,4 +1,4 @@
-import type { Readable, Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { BootParams } from './bootparams.js';
 
 /** Structured logger handed to a provider. Never pass secrets to it. */
@@ -134,7 +134,11 @@ export interface ExtractedEntry {
  */
 export interface ArchiveExtractor {
   /** Extracts `archivePath` (tar or tgz, detected by content) into the existing empty directory `targetDir`. */
-  extract(archivePath: string | Readable, targetDir: string, options?: ExtractOptions): Promise<ExtractedEntry[]>;
+  extract(
+    archivePath: string | Readable,
+    targetDir: string,
+    options?: ExtractOptions,
+  ): Promise<ExtractedEntry[]>;
 }
 
 /** Builds the boot-parameter image (ISO 9660, label `cidata`) described in `docs/boot-parameters.md`. */

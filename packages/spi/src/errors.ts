@@ -76,6 +76,8 @@ export const ERROR_CODES = {
   IMS_STATE_TOO_NEW: 'failed',
   /** The state file cannot be read or parsed. */
   IMS_STATE_CORRUPT: 'failed',
+  /** Reading or writing a local file failed (no space, permissions); the system's reason is in the message. */
+  IMS_IO_FAILED: 'failed',
   /** The hypervisor reported an error that fits no other code; its own message is kept. */
   IMS_PROVIDER_ERROR: 'failed',
   /** A bug in IMS or a provider: an invariant did not hold. */

@@ -1,10 +1,3 @@
-export { SPI_VERSION } from './version.js';
-export { ERROR_CODES, ImsError, isImsError, categoryOf } from './errors.js';
-export type { ErrorCategory, ErrorCode, ImsErrorOptions } from './errors.js';
-export { NAME_PATTERN, assertValidName } from './names.js';
-export type { NamedKind } from './names.js';
-export { VM_STATES } from './state.js';
-export type { VmState, VmStatus } from './state.js';
 export type { BootNic, BootParams, StaticAddress } from './bootparams.js';
 export type {
   ArchiveExtractor,
@@ -24,6 +17,21 @@ export type {
   SshTarget,
   TransferProgress,
 } from './context.js';
+export type { ErrorCategory, ErrorCode, ImsErrorOptions } from './errors.js';
+export { categoryOf, ERROR_CODES, ImsError, isImsError } from './errors.js';
+export type { ManifestCheck, ManifestProblem, ProviderManifest } from './manifest.js';
+export { checkManifest, MANIFEST_JSON_SCHEMA, PROVIDER_ID_PATTERN } from './manifest.js';
+export type { NamedKind } from './names.js';
+export { assertValidName, NAME_PATTERN } from './names.js';
+export type { ProviderDefinition, ProviderPlugin } from './plugin.js';
+export {
+  CAPABILITY_KEYS,
+  defineProvider,
+  isProviderPlugin,
+  PROVIDER_PLUGIN_BRAND,
+  PROVIDER_PLUGIN_FORMAT,
+  pluginShapeProblems,
+} from './plugin.js';
 export type {
   AddressSource,
   Capabilities,
@@ -44,15 +52,7 @@ export type {
   VmSpec,
 } from './provider.js';
 export { PROVIDER_OPERATIONS } from './provider.js';
-export { MANIFEST_JSON_SCHEMA, PROVIDER_ID_PATTERN, checkManifest } from './manifest.js';
-export type { ManifestCheck, ManifestProblem, ProviderManifest } from './manifest.js';
-export {
-  CAPABILITY_KEYS,
-  PROVIDER_PLUGIN_BRAND,
-  PROVIDER_PLUGIN_FORMAT,
-  defineProvider,
-  isProviderPlugin,
-  pluginShapeProblems,
-} from './plugin.js';
-export type { ProviderDefinition, ProviderPlugin } from './plugin.js';
+export type { VmState, VmStatus } from './state.js';
+export { VM_STATES } from './state.js';
 export { TOKENS } from './tokens.js';
+export { SPI_VERSION } from './version.js';

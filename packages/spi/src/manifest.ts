@@ -24,7 +24,11 @@ export const MANIFEST_JSON_SCHEMA = {
   properties: {
     provider: { type: 'string', pattern: PROVIDER_ID_PATTERN.source, description: 'provider id' },
     spi: { type: 'string', minLength: 1, description: 'semver range of supported SPI versions' },
-    entry: { type: 'string', pattern: '^\\./(?!.*(^|/)\\.\\.(/|$)).+\\.(c|m)?js$', description: 'entry module' },
+    entry: {
+      type: 'string',
+      pattern: '^\\./(?!.*(^|/)\\.\\.(/|$)).+\\.(c|m)?js$',
+      description: 'entry module',
+    },
     displayName: { type: 'string', minLength: 1, maxLength: 80, description: 'human name' },
   },
 } as const;
@@ -40,7 +44,9 @@ export interface ManifestProblem {
 }
 
 /** Result of {@link checkManifest}. */
-export type ManifestCheck = { ok: true; manifest: ProviderManifest } | { ok: false; problems: ManifestProblem[] };
+export type ManifestCheck =
+  | { ok: true; manifest: ProviderManifest }
+  | { ok: false; problems: ManifestProblem[] };
 
 const ENTRY_PATTERN = new RegExp(MANIFEST_JSON_SCHEMA.properties.entry.pattern);
 
@@ -63,15 +69,24 @@ export function checkManifest(value: unknown): ManifestCheck {
   const expectString = (key: string, expected: string, valid: (s: string) => boolean, optional = false) => {
     const v = record[key];
     if (v === undefined && optional) return;
-    if (typeof v !== 'string' || !valid(v)) problems.push({ field: `ims.${key}`, expected, received: describeValue(v) });
+    if (typeof v !== 'string' || !valid(v))
+      problems.push({ field: `ims.${key}`, expected, received: describeValue(v) });
   };
-  expectString('provider', `a provider id matching ${PROVIDER_ID_PATTERN.source}`, (s) => PROVIDER_ID_PATTERN.test(s));
+  expectString('provider', `a provider id matching ${PROVIDER_ID_PATTERN.source}`, (s) =>
+    PROVIDER_ID_PATTERN.test(s),
+  );
   expectString('spi', 'a semver range such as "^1.0.0"', (s) => s.trim().length > 0);
-  expectString('entry', 'a relative path inside the package such as "./dist/index.js"', (s) => ENTRY_PATTERN.test(s));
+  expectString('entry', 'a relative path inside the package such as "./dist/index.js"', (s) =>
+    ENTRY_PATTERN.test(s),
+  );
   expectString('displayName', 'a string of 1 to 80 characters', (s) => s.length >= 1 && s.length <= 80, true);
   for (const key of Object.keys(record)) {
     if (!(key in MANIFEST_JSON_SCHEMA.properties)) {
-      problems.push({ field: `ims.${key}`, expected: 'no such field (provider, spi, entry, displayName)', received: describeValue(record[key]) });
+      problems.push({
+        field: `ims.${key}`,
+        expected: 'no such field (provider, spi, entry, displayName)',
+        received: describeValue(record[key]),
+      });
     }
   }
   if (problems.length > 0) return { ok: false, problems };

@@ -14,7 +14,8 @@ const refusal = (name: unknown) => {
 
 describe('assertValidName', () => {
   it('accepts names of the documented rule', () => {
-    for (const name of ['a', 'web-1', 'A.b_c-9', '9lives', 'x'.repeat(63)]) expect(assertValidName('vm', name)).toBe(name);
+    for (const name of ['a', 'web-1', 'A.b_c-9', '9lives', 'x'.repeat(63)])
+      expect(assertValidName('vm', name)).toBe(name);
   });
 
   it('refuses hostile and malformed names with a reason', () => {

@@ -9,7 +9,10 @@ export type NamedKind = 'configuration' | 'template' | 'vm';
 /** Returns the name if it is valid, else throws `IMS_INVALID_NAME` saying what is wrong. */
 export function assertValidName(kind: NamedKind, name: unknown): string {
   if (typeof name === 'string' && NAME_PATTERN.test(name)) return name;
-  const shown = typeof name === 'string' ? JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name) : String(name);
+  const shown =
+    typeof name === 'string'
+      ? JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name)
+      : String(name);
   let why = 'it must start with a letter or digit and contain only letters, digits, ".", "_" and "-"';
   if (typeof name !== 'string' || name.length === 0) why = 'it is empty';
   else if (name.length > 63) why = `it is ${name.length} characters long; the limit is 63`;

@@ -36,12 +36,16 @@ export interface ProviderPlugin<S extends TObject = TObject> extends Readonly<Pr
 
 /** Makes the plugin object a provider package exports as its default export. Has no side effects. */
 export function defineProvider<S extends TObject>(definition: ProviderDefinition<S>): ProviderPlugin<S> {
-  return Object.freeze({ ...definition, [PROVIDER_PLUGIN_BRAND]: PROVIDER_PLUGIN_FORMAT }) as ProviderPlugin<S>;
+  return Object.freeze({
+    ...definition,
+    [PROVIDER_PLUGIN_BRAND]: PROVIDER_PLUGIN_FORMAT,
+  }) as ProviderPlugin<S>;
 }
 
 /** Which members of a would-be plugin object are missing or of the wrong type (empty when it is a plugin). */
 export function pluginShapeProblems(value: unknown): string[] {
-  if (typeof value !== 'object' || value === null) return [`expected an object, got ${value === null ? 'null' : typeof value}`];
+  if (typeof value !== 'object' || value === null)
+    return [`expected an object, got ${value === null ? 'null' : typeof value}`];
   const v = value as Record<string | symbol, unknown>;
   const problems: string[] = [];
   if (v[PROVIDER_PLUGIN_BRAND] !== PROVIDER_PLUGIN_FORMAT) {

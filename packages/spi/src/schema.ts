@@ -3,5 +3,6 @@
  * so the host can validate options and turn each property into a CLI flag with help text.
  * Import it from here so host and providers agree on one version.
  */
-export { Type } from '@sinclair/typebox';
+
 export type { Static, TObject, TSchema } from '@sinclair/typebox';
+export { Type } from '@sinclair/typebox';

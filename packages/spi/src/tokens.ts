@@ -24,5 +24,3 @@ export const TOKENS = {
   /** The {@link Provider} instance of one configuration */
   Provider: Symbol.for('ims.token.Provider'),
 } as const;
-
-

@@ -31,9 +31,28 @@ const vm = () => import('./commands/vm.js');
 
 /** Every command. Order is the order of `ims --help`. */
 export const COMMANDS: CommandSpec[] = [
-  { path: ['plugins'], args: [], flags: { verify: b }, flagHelp: [['--verify', 'also import and check each provider\'s code (exit 4 if any fails)']], summary: 'list installed provider packages', load: async () => (await plugins()).listPlugins },
-  { path: ['plugin', 'install'], args: ['<npm-spec|path>'], flags: {}, summary: 'install a provider package into IMS_HOME/plugins', load: async () => (await plugins()).install },
-  { path: ['plugin', 'remove'], args: ['<package>'], flags: {}, summary: 'remove a provider package installed with `plugin install`', load: async () => (await plugins()).remove },
+  {
+    path: ['plugins'],
+    args: [],
+    flags: { verify: b },
+    flagHelp: [['--verify', "also import and check each provider's code (exit 4 if any fails)"]],
+    summary: 'list installed provider packages',
+    load: async () => (await plugins()).listPlugins,
+  },
+  {
+    path: ['plugin', 'install'],
+    args: ['<npm-spec|path>'],
+    flags: {},
+    summary: 'install a provider package into IMS_HOME/plugins',
+    load: async () => (await plugins()).install,
+  },
+  {
+    path: ['plugin', 'remove'],
+    args: ['<package>'],
+    flags: {},
+    summary: 'remove a provider package installed with `plugin install`',
+    load: async () => (await plugins()).remove,
+  },
 
   {
     path: ['config', 'create'],
@@ -48,19 +67,74 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'create a named configuration of a provider',
     load: async () => (await config()).create,
   },
-  { path: ['config', 'list'], args: [], flags: {}, summary: 'list configurations', load: async () => (await config()).list },
-  { path: ['config', 'show'], args: ['<name>'], flags: {}, summary: 'show a configuration (secrets as ***)', load: async () => (await config()).show },
-  { path: ['config', 'test'], args: ['<name>'], flags: {}, summary: 'connect and print the hypervisor or manager version', load: async () => (await config()).test },
-  { path: ['config', 'delete'], args: ['<name>'], flags: {}, summary: 'delete a configuration (it must have no VMs)', load: async () => (await config()).remove },
+  {
+    path: ['config', 'list'],
+    args: [],
+    flags: {},
+    summary: 'list configurations',
+    load: async () => (await config()).list,
+  },
+  {
+    path: ['config', 'show'],
+    args: ['<name>'],
+    flags: {},
+    summary: 'show a configuration (secrets as ***)',
+    load: async () => (await config()).show,
+  },
+  {
+    path: ['config', 'test'],
+    args: ['<name>'],
+    flags: {},
+    summary: 'connect and print the hypervisor or manager version',
+    load: async () => (await config()).test,
+  },
+  {
+    path: ['config', 'delete'],
+    args: ['<name>'],
+    flags: {},
+    summary: 'delete a configuration (it must have no VMs)',
+    load: async () => (await config()).remove,
+  },
 
-  { path: ['template', 'import'], args: ['<config>', '<source>'], flags: { name: s }, flagHelp: [['--name <name>', 'store under this name (default: from template.json or the file name)']], summary: 'import a template from a .tgz, a directory or an http(s) URL', load: async () => (await template()).importCommand },
-  { path: ['template', 'list'], args: ['[<config>]'], flags: {}, summary: 'list templates', load: async () => (await template()).list },
-  { path: ['template', 'delete'], args: ['<config>', '<name>'], flags: {}, summary: 'delete a template', load: async () => (await template()).remove },
+  {
+    path: ['template', 'import'],
+    args: ['<config>', '<source>'],
+    flags: { name: s },
+    flagHelp: [['--name <name>', 'store under this name (default: from template.json or the file name)']],
+    summary: 'import a template from a .tgz, a directory or an http(s) URL',
+    load: async () => (await template()).importCommand,
+  },
+  {
+    path: ['template', 'list'],
+    args: ['[<config>]'],
+    flags: {},
+    summary: 'list templates',
+    load: async () => (await template()).list,
+  },
+  {
+    path: ['template', 'delete'],
+    args: ['<config>', '<name>'],
+    flags: {},
+    summary: 'delete a template',
+    load: async () => (await template()).remove,
+  },
 
   {
     path: ['vm', 'create'],
     args: ['<config>', '<vm>'],
-    flags: { template: s, cpus: s, memory: s, mac: s, ip: s, gateway: s, dns: sm, 'ssh-key': sm, param: sm, start: b, 'wait-ip': opt },
+    flags: {
+      template: s,
+      cpus: s,
+      memory: s,
+      mac: s,
+      ip: s,
+      gateway: s,
+      dns: sm,
+      'ssh-key': sm,
+      param: sm,
+      start: b,
+      'wait-ip': opt,
+    },
     flagHelp: [
       ['--template <t>', 'template to create the VM from (required)'],
       ['--cpus N', 'virtual CPUs'],
@@ -77,26 +151,126 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'create a VM from a template',
     load: async () => (await vm()).create,
   },
-  { path: ['vm', 'list'], args: [], flags: { config: s, all: b }, flagHelp: [['--config <c>', 'only this configuration'], ['--all', 'also VMs IMS did not create (unmanaged)']], summary: 'list VMs', load: async () => (await vm()).list },
-  { path: ['vm', 'status'], args: ['<vm>'], flags: {}, summary: 'show a VM\'s state', load: async () => (await vm()).status },
-  { path: ['vm', 'start'], args: ['<vm>'], flags: { param: sm, 'wait-ip': opt }, flagHelp: [['--param K=V', 'extra boot parameter for this start (repeatable)'], ['--wait-ip[=SECONDS]', 'wait until the guest reports an address (default 120 s)']], summary: 'start a VM, passing its boot parameters', load: async () => (await vm()).start },
-  { path: ['vm', 'stop'], args: ['<vm>'], flags: { force: b, timeout: s }, flagHelp: [['--force', 'power off at once'], ['--timeout SECONDS', 'how long a graceful shutdown may take (default 60)']], summary: 'stop a VM', load: async () => (await vm()).stop },
-  { path: ['vm', 'suspend'], args: ['<vm>'], flags: {}, summary: 'suspend a running VM', load: async () => (await vm()).suspend },
-  { path: ['vm', 'resume'], args: ['<vm>'], flags: {}, summary: 'resume a suspended VM', load: async () => (await vm()).resume },
-  { path: ['vm', 'delete'], args: ['<vm>'], flags: { force: b }, flagHelp: [['--force', 'power it off first if it is running']], summary: 'delete a VM and its storage', load: async () => (await vm()).remove },
-  { path: ['vm', 'metrics'], args: ['<vm>...'], flags: { watch: s }, flagHelp: [['--watch SECONDS', 'sample again every SECONDS until Ctrl-C (with --json: one document per line)']], summary: 'CPU and memory use', load: async () => (await vm()).metrics },
-  { path: ['vm', 'ip', 'set'], args: ['<vm>', '<CIDR|dhcp>'], flags: { gateway: s, dns: sm }, flagHelp: [['--gateway IP', 'default gateway'], ['--dns IP', 'DNS server (repeatable)']], summary: 'change the address the guest gets at its next start', load: async () => (await vm()).ipSet },
-  { path: ['vm', 'ip'], args: ['<vm>'], flags: {}, summary: 'addresses: configured, and what the guest reports', load: async () => (await vm()).ip },
-  { path: ['vm', 'bootparams'], args: ['<vm>'], flags: { param: sm, out: s }, flagHelp: [['--param K=V', 'extra parameter, as for `vm start`'], ['--out FILE.iso', 'write the boot image itself']], summary: 'what the guest will receive at its next start', load: async () => (await vm()).bootparams },
+  {
+    path: ['vm', 'list'],
+    args: [],
+    flags: { config: s, all: b },
+    flagHelp: [
+      ['--config <c>', 'only this configuration'],
+      ['--all', 'also VMs IMS did not create (unmanaged)'],
+    ],
+    summary: 'list VMs',
+    load: async () => (await vm()).list,
+  },
+  {
+    path: ['vm', 'status'],
+    args: ['<vm>'],
+    flags: {},
+    summary: "show a VM's state",
+    load: async () => (await vm()).status,
+  },
+  {
+    path: ['vm', 'start'],
+    args: ['<vm>'],
+    flags: { param: sm, 'wait-ip': opt },
+    flagHelp: [
+      ['--param K=V', 'extra boot parameter for this start (repeatable)'],
+      ['--wait-ip[=SECONDS]', 'wait until the guest reports an address (default 120 s)'],
+    ],
+    summary: 'start a VM, passing its boot parameters',
+    load: async () => (await vm()).start,
+  },
+  {
+    path: ['vm', 'stop'],
+    args: ['<vm>'],
+    flags: { force: b, timeout: s },
+    flagHelp: [
+      ['--force', 'power off at once'],
+      ['--timeout SECONDS', 'how long a graceful shutdown may take (default 60)'],
+    ],
+    summary: 'stop a VM',
+    load: async () => (await vm()).stop,
+  },
+  {
+    path: ['vm', 'suspend'],
+    args: ['<vm>'],
+    flags: {},
+    summary: 'suspend a running VM',
+    load: async () => (await vm()).suspend,
+  },
+  {
+    path: ['vm', 'resume'],
+    args: ['<vm>'],
+    flags: {},
+    summary: 'resume a suspended VM',
+    load: async () => (await vm()).resume,
+  },
+  {
+    path: ['vm', 'delete'],
+    args: ['<vm>'],
+    flags: { force: b },
+    flagHelp: [['--force', 'power it off first if it is running']],
+    summary: 'delete a VM and its storage',
+    load: async () => (await vm()).remove,
+  },
+  {
+    path: ['vm', 'metrics'],
+    args: ['<vm>...'],
+    flags: { watch: s },
+    flagHelp: [
+      ['--watch SECONDS', 'sample again every SECONDS until Ctrl-C (with --json: one document per line)'],
+    ],
+    summary: 'CPU and memory use',
+    load: async () => (await vm()).metrics,
+  },
+  {
+    path: ['vm', 'ip', 'set'],
+    args: ['<vm>', '<CIDR|dhcp>'],
+    flags: { gateway: s, dns: sm },
+    flagHelp: [
+      ['--gateway IP', 'default gateway'],
+      ['--dns IP', 'DNS server (repeatable)'],
+    ],
+    summary: 'change the address the guest gets at its next start',
+    load: async () => (await vm()).ipSet,
+  },
+  {
+    path: ['vm', 'ip'],
+    args: ['<vm>'],
+    flags: {},
+    summary: 'addresses: configured, and what the guest reports',
+    load: async () => (await vm()).ip,
+  },
+  {
+    path: ['vm', 'bootparams'],
+    args: ['<vm>'],
+    flags: { param: sm, out: s },
+    flagHelp: [
+      ['--param K=V', 'extra parameter, as for `vm start`'],
+      ['--out FILE.iso', 'write the boot image itself'],
+    ],
+    summary: 'what the guest will receive at its next start',
+    load: async () => (await vm()).bootparams,
+  },
 
-  { path: ['doctor'], args: [], flags: {}, summary: 'what is installed, what each configuration can reach', load: async () => (await import('./commands/doctor.js')).doctor },
+  {
+    path: ['doctor'],
+    args: [],
+    flags: {},
+    summary: 'what is installed, what each configuration can reach',
+    load: async () => (await import('./commands/doctor.js')).doctor,
+  },
 ];
 
 /** The command whose path is the longest prefix of the words, and the words after it. */
 export function findCommand(words: readonly string[]): { spec: CommandSpec; rest: string[] } | undefined {
   let best: CommandSpec | undefined;
   for (const spec of COMMANDS) {
-    if (spec.path.every((w, i) => words[i] === w) && (best === undefined || spec.path.length > best.path.length)) best = spec;
+    if (
+      spec.path.every((w, i) => words[i] === w) &&
+      (best === undefined || spec.path.length > best.path.length)
+    )
+      best = spec;
   }
   return best ? { spec: best, rest: words.slice(best.path.length) } : undefined;
 }

@@ -25,5 +25,10 @@ export function usageOf(spec: CommandSpec): string {
 export function commandHelp(spec: CommandSpec): string[] {
   const flags = spec.flagHelp ?? [];
   const width = Math.max(0, ...flags.map(([f]) => f.length));
-  return [`Usage: ${usageOf(spec)}${flags.length > 0 ? ' [options]' : ''}`, '', spec.summary, ...(flags.length > 0 ? ['', ...flags.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`)] : [])];
+  return [
+    `Usage: ${usageOf(spec)}${flags.length > 0 ? ' [options]' : ''}`,
+    '',
+    spec.summary,
+    ...(flags.length > 0 ? ['', ...flags.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`)] : []),
+  ];
 }

@@ -21,9 +21,15 @@ export async function main(words: readonly string[]): Promise<number> {
 
   if (head.includes('--version')) {
     const { readFile } = await import('node:fs/promises');
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     const { SPI_VERSION } = await import('@ims/spi');
-    out(json ? JSON.stringify({ ims: pkg.version, spi: SPI_VERSION }) : `ims ${pkg.version} (SPI ${SPI_VERSION})`);
+    out(
+      json
+        ? JSON.stringify({ ims: pkg.version, spi: SPI_VERSION })
+        : `ims ${pkg.version} (SPI ${SPI_VERSION})`,
+    );
     return 0;
   }
   const found = findCommand(rest);
@@ -33,7 +39,9 @@ export async function main(words: readonly string[]): Promise<number> {
       return rest.length === 0 && !help ? 2 : 0;
     }
     return reportError(
-      new ImsError('IMS_INVALID_ARGUMENT', `Unknown command \`ims ${rest.slice(0, 2).join(' ')}\`.`, { hint: 'See `ims --help` for the commands.' }),
+      new ImsError('IMS_INVALID_ARGUMENT', `Unknown command \`ims ${rest.slice(0, 2).join(' ')}\`.`, {
+        hint: 'See `ims --help` for the commands.',
+      }),
       debug,
       err,
     );
@@ -95,6 +103,10 @@ async function createHost(debug: boolean, err: (line: string) => void) {
   return new ImsHost({
     home: resolveImsHome(),
     logger: createLogger({ write: err, verbose: debug }),
-    services: { progress: process.stderr.isTTY ? progress.createTerminalProgress(process.stderr) : progress.silentProgress },
+    services: {
+      progress: process.stderr.isTTY
+        ? progress.createTerminalProgress(process.stderr)
+        : progress.silentProgress,
+    },
   });
 }

@@ -51,7 +51,11 @@ function closest(name: string, known: readonly string[]): string | undefined {
  * Parses words against the flags a command knows. Unknown flags are a usage error naming the
  * closest known one; `--` ends the flags.
  */
-export function parseArgs(words: readonly string[], specs: Readonly<Record<string, FlagSpec>>, command: string): ParsedArgs {
+export function parseArgs(
+  words: readonly string[],
+  specs: Readonly<Record<string, FlagSpec>>,
+  command: string,
+): ParsedArgs {
   const positionals: string[] = [];
   const flags = new Map<string, (string | true)[]>();
   for (let i = 0; i < words.length; i += 1) {
@@ -63,7 +67,10 @@ export function parseArgs(words: readonly string[], specs: Readonly<Record<strin
     if (!word.startsWith('--') || word === '--') {
       if (word === '-h') flags.set('help', [true]);
       else if (word.startsWith('-') && word.length > 1) {
-        throw usage(`Unknown option ${JSON.stringify(word)} for \`ims ${command}\`.`, `See \`ims ${command} --help\`.`);
+        throw usage(
+          `Unknown option ${JSON.stringify(word)} for \`ims ${command}\`.`,
+          `See \`ims ${command} --help\`.`,
+        );
       } else positionals.push(word);
       continue;
     }
@@ -72,7 +79,10 @@ export function parseArgs(words: readonly string[], specs: Readonly<Record<strin
     const spec = specs[name];
     if (spec === undefined) {
       const guess = closest(name, Object.keys(specs));
-      throw usage(`Unknown option --${name} for \`ims ${command}\`.`, guess ? `Did you mean --${guess}? See \`ims ${command} --help\`.` : `See \`ims ${command} --help\`.`);
+      throw usage(
+        `Unknown option --${name} for \`ims ${command}\`.`,
+        guess ? `Did you mean --${guess}? See \`ims ${command} --help\`.` : `See \`ims ${command} --help\`.`,
+      );
     }
     let value: string | true;
     if (eq >= 0) {
@@ -117,8 +127,12 @@ export function checkArity(declared: readonly string[], given: readonly string[]
   const max = variadic ? Number.POSITIVE_INFINITY : declared.length;
   if (given.length < required || given.length > max) {
     const expected = declared.length === 0 ? 'no arguments' : declared.join(' ');
-    throw new ImsError('IMS_INVALID_ARGUMENT', `\`ims ${command}\` takes ${expected}; got ${given.length === 0 ? 'none' : given.map((g) => JSON.stringify(g)).join(' ')}.`, {
-      hint: `See \`ims ${command} --help\`.`,
-    });
+    throw new ImsError(
+      'IMS_INVALID_ARGUMENT',
+      `\`ims ${command}\` takes ${expected}; got ${given.length === 0 ? 'none' : given.map((g) => JSON.stringify(g)).join(' ')}.`,
+      {
+        hint: `See \`ims ${command} --help\`.`,
+      },
+    );
   }
 }

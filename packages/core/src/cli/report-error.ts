@@ -1,7 +1,13 @@
-import { type ErrorCategory, categoryOf, isImsError } from '@ims/spi';
+import { categoryOf, type ErrorCategory, isImsError } from '@ims/spi';
 
 /** Exit codes of `ims` (docs/cli.md): a promise to scripts. */
-export const EXIT_CODES: Record<ErrorCategory | 'ok', number> = { ok: 0, failed: 1, usage: 2, 'not-found': 3, plugin: 4 };
+export const EXIT_CODES: Record<ErrorCategory | 'ok', number> = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  'not-found': 3,
+  plugin: 4,
+};
 
 function causeChain(error: unknown): string[] {
   const lines: string[] = [];

@@ -47,5 +47,9 @@ export async function listCandidates(roots: readonly SearchRoot[]): Promise<Cand
     }),
   );
   const seen = new Set<string>();
-  return perRoot.flat().filter((c) => (seen.has(c.dir) ? false : (seen.add(c.dir), true)));
+  return perRoot.flat().filter((c) => {
+    if (seen.has(c.dir)) return false;
+    seen.add(c.dir);
+    return true;
+  });
 }

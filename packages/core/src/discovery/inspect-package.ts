@@ -42,7 +42,10 @@ function isInside(dir: string, file: string): boolean {
 }
 
 /** Steps 2–4 for one package: manifest present, valid, SPI range satisfied, entry file present. */
-export async function inspectPackage(candidate: Candidate, hostSpi: string = SPI_VERSION): Promise<Inspection> {
+export async function inspectPackage(
+  candidate: Candidate,
+  hostSpi: string = SPI_VERSION,
+): Promise<Inspection> {
   const read = await readPackageJson(candidate.dir);
   if (read === null) return { kind: 'not-a-plugin' };
   const packageName =
@@ -62,10 +65,14 @@ export async function inspectPackage(candidate: Candidate, hostSpi: string = SPI
   if ('broken' in read) {
     return fail(
       'invalid',
-      new ImsError('IMS_PLUGIN_MANIFEST_INVALID', `Package at ${candidate.dir} has an unreadable package.json: ${read.broken}.`, {
-        hint: 'Reinstall the package, or remove it from the plugin directory.',
-        details: { package: packageName, dir: candidate.dir },
-      }),
+      new ImsError(
+        'IMS_PLUGIN_MANIFEST_INVALID',
+        `Package at ${candidate.dir} has an unreadable package.json: ${read.broken}.`,
+        {
+          hint: 'Reinstall the package, or remove it from the plugin directory.',
+          details: { package: packageName, dir: candidate.dir },
+        },
+      ),
     );
   }
   if (read.json.ims === undefined) return { kind: 'not-a-plugin' };
@@ -76,16 +83,24 @@ export async function inspectPackage(candidate: Candidate, hostSpi: string = SPI
   const checked = checkManifest(read.json.ims);
   const problems = checked.ok ? [] : [...checked.problems];
   if (checked.ok && validRange(checked.manifest.spi) === null) {
-    problems.push({ field: 'ims.spi', expected: 'a valid semver range such as "^1.0.0"', received: JSON.stringify(checked.manifest.spi) });
+    problems.push({
+      field: 'ims.spi',
+      expected: 'a valid semver range such as "^1.0.0"',
+      received: JSON.stringify(checked.manifest.spi),
+    });
   }
   if (!checked.ok || problems.length > 0) {
     const lines = problems.map((p) => `${p.field}: expected ${p.expected}, received ${p.received}`);
     return fail(
       'invalid',
-      new ImsError('IMS_PLUGIN_MANIFEST_INVALID', `Package ${label} at ${candidate.dir} has an invalid "ims" manifest: ${lines.join('; ')}.`, {
-        hint: `Fix the "ims" field of its package.json (see ${MANIFEST_DOCS}), or remove the package.`,
-        details: { package: packageName, problems },
-      }),
+      new ImsError(
+        'IMS_PLUGIN_MANIFEST_INVALID',
+        `Package ${label} at ${candidate.dir} has an invalid "ims" manifest: ${lines.join('; ')}.`,
+        {
+          hint: `Fix the "ims" field of its package.json (see ${MANIFEST_DOCS}), or remove the package.`,
+          details: { package: packageName, problems },
+        },
+      ),
       claimedProvider,
       claimedSpi,
     );
@@ -133,6 +148,12 @@ export async function inspectPackage(candidate: Candidate, hostSpi: string = SPI
 
   return {
     kind: 'provider',
-    provider: { packageName, version: version ?? '0.0.0', dir: candidate.dir, manifest, source: candidate.source },
+    provider: {
+      packageName,
+      version: version ?? '0.0.0',
+      dir: candidate.dir,
+      manifest,
+      source: candidate.source,
+    },
   };
 }

@@ -12,25 +12,34 @@ function label(p: DiscoveredProvider): string {
  * Steps 5–6: imports a discovered provider's entry and checks its default export. Called only when
  * the provider is first used, so listing plugins never runs provider code.
  */
-export async function loadPlugin(discovered: DiscoveredProvider, hostSpi: string = SPI_VERSION): Promise<ProviderPlugin> {
+export async function loadPlugin(
+  discovered: DiscoveredProvider,
+  hostSpi: string = SPI_VERSION,
+): Promise<ProviderPlugin> {
   const entry = resolve(discovered.dir, discovered.manifest.entry);
   let module: { default?: unknown };
   try {
     module = (await import(pathToFileURL(entry).href)) as { default?: unknown };
   } catch (cause) {
     const why = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    throw new ImsError('IMS_PLUGIN_IMPORT_FAILED', `Loading ${label(discovered)} failed: importing ${entry} threw: ${why}`, {
-      cause,
-      hint: `Reinstall ${discovered.packageName}, or run with --debug for the full error and report it to its authors.`,
-      details: { package: discovered.packageName, entry },
-    });
+    throw new ImsError(
+      'IMS_PLUGIN_IMPORT_FAILED',
+      `Loading ${label(discovered)} failed: importing ${entry} threw: ${why}`,
+      {
+        cause,
+        hint: `Reinstall ${discovered.packageName}, or run with --debug for the full error and report it to its authors.`,
+        details: { package: discovered.packageName, entry },
+      },
+    );
   }
 
   const plugin = module.default;
   const problems = pluginShapeProblems(plugin);
   const candidate = plugin as Partial<ProviderPlugin> | undefined;
   if (problems.length === 0 && candidate?.id !== discovered.manifest.provider) {
-    problems.push(`id: the plugin says "${String(candidate?.id)}" but the manifest says "${discovered.manifest.provider}"`);
+    problems.push(
+      `id: the plugin says "${String(candidate?.id)}" but the manifest says "${discovered.manifest.provider}"`,
+    );
   }
   if (problems.length > 0) {
     throw new ImsError(

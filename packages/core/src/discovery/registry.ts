@@ -58,7 +58,9 @@ export class PluginRegistry {
 
   async #discover(): Promise<DiscoveryResult> {
     const candidates = await listCandidates(this.#options.roots);
-    const inspections = await Promise.all(candidates.map((c) => inspectPackage(c, this.#options.hostSpi ?? SPI_VERSION)));
+    const inspections = await Promise.all(
+      candidates.map((c) => inspectPackage(c, this.#options.hostSpi ?? SPI_VERSION)),
+    );
     const loaded: DiscoveredProvider[] = [];
     const failures: PluginFailure[] = [];
     const byId = new Map<string, DiscoveredProvider>();
@@ -82,7 +84,9 @@ export class PluginRegistry {
         error: new ImsError(
           'IMS_PLUGIN_DUPLICATE',
           `Provider "${p.manifest.provider}" of ${p.packageName}@${p.version} (${p.dir}) is shadowed by ${winner.packageName}@${winner.version} (${winner.dir}).`,
-          { hint: 'Remove one of the two packages; packages in IMS_PLUGIN_PATH, then IMS_HOME/plugins, take precedence.' },
+          {
+            hint: 'Remove one of the two packages; packages in IMS_PLUGIN_PATH, then IMS_HOME/plugins, take precedence.',
+          },
         ),
       });
     }
@@ -106,13 +110,17 @@ export class PluginRegistry {
     const failed = failures.find((f) => f.provider === providerId && f.error.code !== 'IMS_PLUGIN_DUPLICATE');
     if (failed) throw failed.error;
     const available = loaded.map((p) => p.manifest.provider).sort();
-    throw new ImsError('IMS_PROVIDER_NOT_FOUND', `No installed package provides the provider "${providerId}".`, {
-      hint:
-        available.length > 0
-          ? `Installed providers: ${available.join(', ')}. Install another with \`ims plugin install <package>\`.`
-          : 'No provider is installed: install one with `ims plugin install <package>`.',
-      details: { provider: providerId, available },
-    });
+    throw new ImsError(
+      'IMS_PROVIDER_NOT_FOUND',
+      `No installed package provides the provider "${providerId}".`,
+      {
+        hint:
+          available.length > 0
+            ? `Installed providers: ${available.join(', ')}. Install another with \`ims plugin install <package>\`.`
+            : 'No provider is installed: install one with `ims plugin install <package>`.',
+        details: { provider: providerId, available },
+      },
+    );
   }
 
   /** Every package as a row; with `verify`, each usable provider's code is imported and checked too. */

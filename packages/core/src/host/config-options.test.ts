@@ -6,7 +6,10 @@ import { coerceOption, flagOf, optionSpecs, splitSecrets, validateConfig } from 
 const schema = Type.Object(
   {
     uri: Type.String({ default: 'qemu:///system', pattern: '^qemu', description: 'connection URI' }),
-    domainType: Type.Union([Type.Literal('kvm'), Type.Literal('qemu')], { default: 'kvm', description: 'domain type' }),
+    domainType: Type.Union([Type.Literal('kvm'), Type.Literal('qemu')], {
+      default: 'kvm',
+      description: 'domain type',
+    }),
     dom0User: Type.String({ description: 'ssh user' }),
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 5, description: 'retries' })),
     verbose: Type.Optional(Type.Boolean({ description: 'verbose' })),
@@ -28,8 +31,20 @@ const codeOf = (fn: () => unknown) => {
 describe('provider options from a config schema', () => {
   it('turns properties into flags with kinds, choices, defaults, required and secret marks', () => {
     const specs = optionSpecs(schema);
-    expect(specs.map((s) => s.flag)).toEqual(['uri', 'domain-type', 'dom0-user', 'retries', 'verbose', 'password']);
-    expect(specs.find((s) => s.property === 'domainType')).toMatchObject({ kind: 'enum', choices: ['kvm', 'qemu'], default: 'kvm', required: false });
+    expect(specs.map((s) => s.flag)).toEqual([
+      'uri',
+      'domain-type',
+      'dom0-user',
+      'retries',
+      'verbose',
+      'password',
+    ]);
+    expect(specs.find((s) => s.property === 'domainType')).toMatchObject({
+      kind: 'enum',
+      choices: ['kvm', 'qemu'],
+      default: 'kvm',
+      required: false,
+    });
     expect(specs.find((s) => s.property === 'dom0User')).toMatchObject({ kind: 'string', required: true });
     expect(specs.find((s) => s.property === 'password')).toMatchObject({ secret: true });
     expect(flagOf('defaultMemory')).toBe('default-memory');
@@ -47,8 +62,14 @@ describe('provider options from a config schema', () => {
   });
 
   it('applies defaults and lists every problem by flag, never echoing secret values', () => {
-    expect(validateConfig(schema, { dom0User: 'root' }, 'x')).toEqual({ uri: 'qemu:///system', domainType: 'kvm', dom0User: 'root' });
-    const error = codeOf(() => validateConfig(schema, { uri: 'http://x', retries: 9, password: 'short-pw' }, 'x'));
+    expect(validateConfig(schema, { dom0User: 'root' }, 'x')).toEqual({
+      uri: 'qemu:///system',
+      domainType: 'kvm',
+      dom0User: 'root',
+    });
+    const error = codeOf(() =>
+      validateConfig(schema, { uri: 'http://x', retries: 9, password: 'short-pw' }, 'x'),
+    );
     expect(error.code).toBe('IMS_CONFIG_INVALID');
     expect(error.message).toContain('--uri');
     expect(error.message).toContain('--retries');
@@ -56,10 +77,15 @@ describe('provider options from a config schema', () => {
     const secret = codeOf(() => validateConfig(schema, { dom0User: 'r', password: 'abc' }, 'x'));
     expect(secret.message).toContain('--password');
     expect(secret.message).not.toContain('abc');
-    expect(codeOf(() => validateConfig(schema, { dom0User: 'r', bogus: 1 }, 'x')).code).toBe('IMS_CONFIG_INVALID');
+    expect(codeOf(() => validateConfig(schema, { dom0User: 'r', bogus: 1 }, 'x')).code).toBe(
+      'IMS_CONFIG_INVALID',
+    );
   });
 
   it('splits secrets from the options kept in state', () => {
-    expect(splitSecrets(schema, { dom0User: 'r', password: 'longenough' })).toEqual({ plain: { dom0User: 'r' }, secrets: { password: 'longenough' } });
+    expect(splitSecrets(schema, { dom0User: 'r', password: 'longenough' })).toEqual({
+      plain: { dom0User: 'r' },
+      secrets: { password: 'longenough' },
+    });
   });
 });

@@ -28,7 +28,9 @@ export function flagOf(property: string): string {
 }
 
 function literalChoices(schema: TSchema): string[] {
-  const options = (schema.anyOf ?? schema.enum?.map((v: unknown) => ({ const: v }))) as { const?: unknown }[] | undefined;
+  const options = (schema.anyOf ?? schema.enum?.map((v: unknown) => ({ const: v }))) as
+    | { const?: unknown }[]
+    | undefined;
   if (!Array.isArray(options)) return [];
   return options.every((o) => typeof o.const === 'string') ? options.map((o) => o.const as string) : [];
 }
@@ -40,7 +42,11 @@ export function optionSpecs(schema: TObject): OptionSpec[] {
     const choices = literalChoices(prop);
     const type = prop.type as string | undefined;
     const kind: OptionSpec['kind'] =
-      choices.length > 0 ? 'enum' : type === 'integer' || type === 'number' || type === 'boolean' ? type : 'string';
+      choices.length > 0
+        ? 'enum'
+        : type === 'integer' || type === 'number' || type === 'boolean'
+          ? type
+          : 'string';
     return {
       property,
       flag: flagOf(property),
@@ -64,17 +70,28 @@ export function coerceOption(spec: OptionSpec, text: string | true): unknown {
   if (spec.kind === 'boolean') {
     if (text === true || text === 'true') return true;
     if (text === 'false') return false;
-    throw invalid(`${name} takes true or false, not ${JSON.stringify(text)}.`, `Write ${name} or ${name}=false.`);
+    throw invalid(
+      `${name} takes true or false, not ${JSON.stringify(text)}.`,
+      `Write ${name} or ${name}=false.`,
+    );
   }
   if (text === true) throw invalid(`${name} needs a value.`, `Write ${name} <value>.`);
   if (spec.kind === 'integer' || spec.kind === 'number') {
     const value = Number(text);
-    const ok = text.trim() !== '' && Number.isFinite(value) && (spec.kind === 'number' || Number.isInteger(value));
-    if (!ok) throw invalid(`${name} takes ${spec.kind === 'integer' ? 'a whole number' : 'a number'}, not ${JSON.stringify(text)}.`, `Example: ${name} ${String(spec.default ?? 1)}`);
+    const ok =
+      text.trim() !== '' && Number.isFinite(value) && (spec.kind === 'number' || Number.isInteger(value));
+    if (!ok)
+      throw invalid(
+        `${name} takes ${spec.kind === 'integer' ? 'a whole number' : 'a number'}, not ${JSON.stringify(text)}.`,
+        `Example: ${name} ${String(spec.default ?? 1)}`,
+      );
     return value;
   }
   if (spec.kind === 'enum' && !spec.choices.includes(text)) {
-    throw invalid(`${name} must be one of ${spec.choices.join(', ')}, not ${JSON.stringify(text)}.`, `Example: ${name} ${spec.choices[0] ?? ''}`);
+    throw invalid(
+      `${name} must be one of ${spec.choices.join(', ')}, not ${JSON.stringify(text)}.`,
+      `Example: ${name} ${spec.choices[0] ?? ''}`,
+    );
   }
   return text;
 }
@@ -83,27 +100,46 @@ export function coerceOption(spec: OptionSpec, text: string | true): unknown {
  * Applies the schema's defaults and checks the options against it; every problem is listed as
  * `--flag: what is wrong`. Returns the complete, typed options.
  */
-export function validateConfig(schema: TObject, options: Record<string, unknown>, provider: string): Record<string, unknown> {
+export function validateConfig(
+  schema: TObject,
+  options: Record<string, unknown>,
+  provider: string,
+): Record<string, unknown> {
   const value = Value.Default(schema, structuredClone(options)) as Record<string, unknown>;
   if (Value.Check(schema, value)) return value;
   const specs = new Map(optionSpecs(schema).map((s) => [s.property, s]));
   const problems = [...Value.Errors(schema, value)].map((e) => {
     const property = e.path.split('/')[1] ?? '';
     const spec = specs.get(property);
-    const shown = spec?.secret ? '' : e.value === undefined ? ' (missing)' : ` (got ${JSON.stringify(e.value)})`;
+    const shown = spec?.secret
+      ? ''
+      : e.value === undefined
+        ? ' (missing)'
+        : ` (got ${JSON.stringify(e.value)})`;
     const flag = spec ? `--${spec.flag}` : property ? `"${property}"` : 'options';
     return `${flag}: ${e.message}${shown}`;
   });
   const unique = [...new Set(problems)];
-  throw new ImsError('IMS_CONFIG_INVALID', `Invalid options for the ${provider} provider: ${unique.join('; ')}.`, {
-    hint: `See \`ims config create <name> --provider ${provider} --help\` for the options.`,
-    details: { provider, problems: unique },
-  });
+  throw new ImsError(
+    'IMS_CONFIG_INVALID',
+    `Invalid options for the ${provider} provider: ${unique.join('; ')}.`,
+    {
+      hint: `See \`ims config create <name> --provider ${provider} --help\` for the options.`,
+      details: { provider, problems: unique },
+    },
+  );
 }
 
 /** Splits validated options into the ones kept in state.json and the secrets. */
-export function splitSecrets(schema: TObject, options: Record<string, unknown>): { plain: Record<string, unknown>; secrets: Record<string, string> } {
-  const secretProps = new Set(optionSpecs(schema).filter((s) => s.secret).map((s) => s.property));
+export function splitSecrets(
+  schema: TObject,
+  options: Record<string, unknown>,
+): { plain: Record<string, unknown>; secrets: Record<string, string> } {
+  const secretProps = new Set(
+    optionSpecs(schema)
+      .filter((s) => s.secret)
+      .map((s) => s.property),
+  );
   const plain: Record<string, unknown> = {};
   const secrets: Record<string, string> = {};
   for (const [key, value] of Object.entries(options)) {

@@ -38,12 +38,23 @@ function view(record: ConfigRecord, secretNames: readonly string[], vms: number)
  * Creates a configuration: options checked against the provider's schema (defaults applied), secret
  * options into secrets.json, the rest into state.json. Loads the provider's plugin (exit 4 if broken).
  */
-export async function createConfig(host: ImsHost, name: string, providerId: string, options: Record<string, unknown>): Promise<ConfigView> {
+export async function createConfig(
+  host: ImsHost,
+  name: string,
+  providerId: string,
+  options: Record<string, unknown>,
+): Promise<ConfigView> {
   assertValidName('configuration', name);
   const plugin = await host.registry.plugin(providerId);
   const complete = validateConfig(plugin.configSchema, options, plugin.id);
   const { plain, secrets } = splitSecrets(plugin.configSchema, complete);
-  const record: ConfigRecord = { name, provider: plugin.id, options: plain, createdAt: new Date().toISOString(), templates: {} };
+  const record: ConfigRecord = {
+    name,
+    provider: plugin.id,
+    options: plain,
+    createdAt: new Date().toISOString(),
+    templates: {},
+  };
   // Secrets first: a config without its secrets must never be visible. If the state update then
   // fails (name taken), the secrets entry is rolled back.
   const hadSecrets = Object.keys(secrets).length > 0;
@@ -55,9 +66,13 @@ export async function createConfig(host: ImsHost, name: string, providerId: stri
   try {
     await host.store.update((state) => {
       if (state.configs[name]) {
-        throw new ImsError('IMS_ALREADY_EXISTS', `A configuration named "${name}" already exists (provider ${state.configs[name].provider}).`, {
-          hint: 'Pick another name, or delete the old one with `ims config delete`.',
-        });
+        throw new ImsError(
+          'IMS_ALREADY_EXISTS',
+          `A configuration named "${name}" already exists (provider ${state.configs[name].provider}).`,
+          {
+            hint: 'Pick another name, or delete the old one with `ims config delete`.',
+          },
+        );
       }
       state.configs[name] = record;
     });
@@ -77,7 +92,9 @@ export async function listConfigs(host: ImsHost): Promise<ConfigView[]> {
   const state = await host.store.read();
   const vmsPer = countVms(Object.values(state.vms).map((v) => v.config));
   const views = await Promise.all(
-    Object.values(state.configs).map(async (c) => view(c, Object.keys(await host.store.readSecrets(c.name)), vmsPer.get(c.name) ?? 0)),
+    Object.values(state.configs).map(async (c) =>
+      view(c, Object.keys(await host.store.readSecrets(c.name)), vmsPer.get(c.name) ?? 0),
+    ),
   );
   return views.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -98,7 +115,10 @@ export async function showConfig(host: ImsHost, name: string): Promise<ConfigVie
 }
 
 /** Connects through the configuration's provider and says what is there. */
-export async function testConfig(host: ImsHost, name: string): Promise<ConnectionInfo & { config: string; provider: string }> {
+export async function testConfig(
+  host: ImsHost,
+  name: string,
+): Promise<ConnectionInfo & { config: string; provider: string }> {
   assertValidName('configuration', name);
   const { provider, record } = await host.provider(name);
   const info = await provider.describe();
@@ -110,13 +130,21 @@ export async function deleteConfig(host: ImsHost, name: string): Promise<void> {
   assertValidName('configuration', name);
   await host.store.update((state) => {
     if (!state.configs[name]) {
-      throw new ImsError('IMS_CONFIG_NOT_FOUND', `No configuration named "${name}".`, { hint: 'See `ims config list`.' });
-    }
-    const vms = Object.values(state.vms).filter((v) => v.config === name).map((v) => v.name);
-    if (vms.length > 0) {
-      throw new ImsError('IMS_INVALID_STATE', `Configuration "${name}" still has ${vms.length} VM(s): ${vms.sort().join(', ')}.`, {
-        hint: 'Delete them first with `ims vm delete <vm>`.',
+      throw new ImsError('IMS_CONFIG_NOT_FOUND', `No configuration named "${name}".`, {
+        hint: 'See `ims config list`.',
       });
+    }
+    const vms = Object.values(state.vms)
+      .filter((v) => v.config === name)
+      .map((v) => v.name);
+    if (vms.length > 0) {
+      throw new ImsError(
+        'IMS_INVALID_STATE',
+        `Configuration "${name}" still has ${vms.length} VM(s): ${vms.sort().join(', ')}.`,
+        {
+          hint: 'Delete them first with `ims vm delete <vm>`.',
+        },
+      );
     }
     delete state.configs[name];
   });

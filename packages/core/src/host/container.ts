@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import type { Provider, ProviderContext, ProviderPlugin } from '@ims/spi';
 import { TOKENS } from '@ims/spi';
-import { container as tsyringeRoot, type DependencyContainer, instanceCachingFactory } from 'tsyringe';
-import { assembleContext, type HostLogger, type HostServices } from './host-services.js';
+import { type DependencyContainer, instanceCachingFactory, container as tsyringeRoot } from 'tsyringe';
 import { guardProvider } from './guard-provider.js';
+import { assembleContext, type HostLogger, type HostServices } from './host-services.js';
 
 /**
  * A fresh root container holding the host services under the SPI's tokens. Each host (and each
@@ -38,7 +38,10 @@ export interface ProviderScopeInput {
  * Step 7 of discovery: a child container per configured provider instance, holding its context and
  * (created on first resolve, then cached) its guarded provider.
  */
-export function createProviderScope(root: DependencyContainer, input: ProviderScopeInput): DependencyContainer {
+export function createProviderScope(
+  root: DependencyContainer,
+  input: ProviderScopeInput,
+): DependencyContainer {
   const scope = root.createChildContainer();
   const tag = `${input.plugin.id}/${input.configName}`;
   scope.register(TOKENS.Logger, { useValue: root.resolve<HostLogger>(TOKENS.Logger).child(tag) });
@@ -58,7 +61,9 @@ export function createProviderScope(root: DependencyContainer, input: ProviderSc
   });
   scope.register(TOKENS.Provider, {
     useFactory: instanceCachingFactory<Promise<Provider>>((c) =>
-      guardProvider(input.plugin, () => input.plugin.create(c.resolve<ProviderContext>(TOKENS.ProviderContext), input.config as never)),
+      guardProvider(input.plugin, () =>
+        input.plugin.create(c.resolve<ProviderContext>(TOKENS.ProviderContext), input.config as never),
+      ),
     ),
   });
   return scope;

@@ -30,24 +30,51 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
 export async function runDoctor(host: ImsHost, options: { timeoutMs?: number } = {}): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const major = Number(process.versions.node.split('.')[0]);
-  checks.push({ check: 'node', status: major >= 20 ? 'ok' : 'fail', detail: `Node.js ${process.versions.node} (IMS needs 20 or later); host SPI ${SPI_VERSION}` });
+  checks.push({
+    check: 'node',
+    status: major >= 20 ? 'ok' : 'fail',
+    detail: `Node.js ${process.versions.node} (IMS needs 20 or later); host SPI ${SPI_VERSION}`,
+  });
 
   try {
     await access(host.home, constants.W_OK);
     const mode = (await stat(host.home)).mode & 0o777;
-    checks.push({ check: 'home', status: mode & 0o077 ? 'warn' : 'ok', detail: `${host.home} (mode ${mode.toString(8)}${mode & 0o077 ? ', readable by others: chmod 700 it' : ''})` });
+    checks.push({
+      check: 'home',
+      status: mode & 0o077 ? 'warn' : 'ok',
+      detail: `${host.home} (mode ${mode.toString(8)}${mode & 0o077 ? ', readable by others: chmod 700 it' : ''})`,
+    });
   } catch {
-    checks.push({ check: 'home', status: 'warn', detail: `${host.home} does not exist yet or is not writable; it is created on first use` });
+    checks.push({
+      check: 'home',
+      status: 'warn',
+      detail: `${host.home} does not exist yet or is not writable; it is created on first use`,
+    });
   }
   try {
     const state = await host.store.read();
-    checks.push({ check: 'state', status: 'ok', detail: `${Object.keys(state.configs).length} configuration(s), ${Object.keys(state.vms).length} VM(s), state version ${state.version}` });
+    checks.push({
+      check: 'state',
+      status: 'ok',
+      detail: `${Object.keys(state.configs).length} configuration(s), ${Object.keys(state.vms).length} VM(s), state version ${state.version}`,
+    });
   } catch (error) {
-    checks.push({ check: 'state', status: 'fail', detail: isImsError(error) ? `${error.message} ${error.hint ?? ''}`.trim() : String(error) });
+    checks.push({
+      check: 'state',
+      status: 'fail',
+      detail: isImsError(error) ? `${error.message} ${error.hint ?? ''}`.trim() : String(error),
+    });
   }
-  const secretsMode = await stat(join(host.home, 'secrets.json')).then((s) => s.mode & 0o777, () => undefined);
+  const secretsMode = await stat(join(host.home, 'secrets.json')).then(
+    (s) => s.mode & 0o777,
+    () => undefined,
+  );
   if (secretsMode !== undefined) {
-    checks.push({ check: 'secrets', status: secretsMode === 0o600 ? 'ok' : 'fail', detail: `secrets.json mode ${secretsMode.toString(8)}${secretsMode === 0o600 ? '' : ' (must be 600)'}` });
+    checks.push({
+      check: 'secrets',
+      status: secretsMode === 0o600 ? 'ok' : 'fail',
+      detail: `secrets.json mode ${secretsMode.toString(8)}${secretsMode === 0o600 ? '' : ' (must be 600)'}`,
+    });
   }
 
   const rows = await host.registry.rows(true);
@@ -55,20 +82,40 @@ export async function runDoctor(host: ImsHost, options: { timeoutMs?: number } =
     checks.push({
       check: `plugin ${row.package}`,
       status: row.status === 'ok' ? 'ok' : 'fail',
-      detail: row.status === 'ok' ? `provider ${row.provider} ${row.version}, SPI ${row.spi}` : `${row.status}: ${row.error?.message ?? ''}`,
+      detail:
+        row.status === 'ok'
+          ? `provider ${row.provider} ${row.version}, SPI ${row.spi}`
+          : `${row.status}: ${row.error?.message ?? ''}`,
     });
   }
-  if (!rows.some((r) => r.status === 'ok')) checks.push({ check: 'plugins', status: 'fail', detail: 'no usable provider is installed: `ims plugin install <package>`' });
+  if (!rows.some((r) => r.status === 'ok'))
+    checks.push({
+      check: 'plugins',
+      status: 'fail',
+      detail: 'no usable provider is installed: `ims plugin install <package>`',
+    });
 
   const state = await host.store.read().catch(() => undefined);
   for (const config of Object.values(state?.configs ?? {})) {
     try {
       const { provider } = await host.provider(config.name);
-      const info = await withTimeout(provider.describe(), options.timeoutMs ?? 10_000, `configuration ${config.name}`);
-      checks.push({ check: `config ${config.name}`, status: 'ok', detail: `${config.provider}: ${info.hypervisor} ${info.version}` });
+      const info = await withTimeout(
+        provider.describe(),
+        options.timeoutMs ?? 10_000,
+        `configuration ${config.name}`,
+      );
+      checks.push({
+        check: `config ${config.name}`,
+        status: 'ok',
+        detail: `${config.provider}: ${info.hypervisor} ${info.version}`,
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      checks.push({ check: `config ${config.name}`, status: 'fail', detail: `${config.provider}: ${message}` });
+      checks.push({
+        check: `config ${config.name}`,
+        status: 'fail',
+        detail: `${config.provider}: ${message}`,
+      });
     }
   }
   return checks;

@@ -6,7 +6,13 @@ const plugin = defineProvider({
   id: 'fragile',
   spi: '^1.0.0',
   configSchema: { type: 'object', properties: {} } as never,
-  capabilities: { suspend: false, metrics: false, guestAddresses: false, unmanagedVms: false, templateDelete: false },
+  capabilities: {
+    suspend: false,
+    metrics: false,
+    guestAddresses: false,
+    unmanagedVms: false,
+    templateDelete: false,
+  },
   create: () => ({}) as Provider,
 });
 
@@ -45,12 +51,16 @@ describe('guardProvider', () => {
   });
 
   it('refuses an instance missing operations, and wraps a throwing create()', async () => {
-    const missing = await rejection(guardProvider(plugin, () => ({ describe: async () => ({}) }) as unknown as Provider));
+    const missing = await rejection(
+      guardProvider(plugin, () => ({ describe: async () => ({}) }) as unknown as Provider),
+    );
     expect(isImsError(missing) && missing.code).toBe('IMS_PLUGIN_NOT_A_PROVIDER');
     expect((missing as ImsError).message).toContain('createVm');
-    const throwing = await rejection(guardProvider(plugin, () => {
-      throw new Error('bad config');
-    }));
+    const throwing = await rejection(
+      guardProvider(plugin, () => {
+        throw new Error('bad config');
+      }),
+    );
     expect(isImsError(throwing) && throwing.code).toBe('IMS_PROVIDER_ERROR');
   });
 });

@@ -1,4 +1,4 @@
-import { ImsError, isImsError, type Provider, PROVIDER_OPERATIONS, type ProviderPlugin } from '@ims/spi';
+import { ImsError, isImsError, PROVIDER_OPERATIONS, type Provider, type ProviderPlugin } from '@ims/spi';
 
 function wrapFailure(plugin: ProviderPlugin, operation: string, error: unknown): ImsError {
   if (isImsError(error)) return error;
@@ -14,7 +14,10 @@ function wrapFailure(plugin: ProviderPlugin, operation: string, error: unknown):
  * Creates a provider through its plugin and wraps it so that whatever it throws reaches the host
  * as a coded `ImsError`, and an instance missing operations is refused up front.
  */
-export async function guardProvider(plugin: ProviderPlugin, create: () => Provider | Promise<Provider>): Promise<Provider> {
+export async function guardProvider(
+  plugin: ProviderPlugin,
+  create: () => Provider | Promise<Provider>,
+): Promise<Provider> {
   let instance: Provider;
   try {
     instance = await create();
@@ -25,9 +28,13 @@ export async function guardProvider(plugin: ProviderPlugin, create: () => Provid
     (op) => typeof (instance as unknown as Record<string, unknown> | null)?.[op] !== 'function',
   );
   if (missing.length > 0) {
-    throw new ImsError('IMS_PLUGIN_NOT_A_PROVIDER', `The ${plugin.id} plugin's create() returned an object without ${missing.join(', ')}.`, {
-      hint: 'The provider package is broken or built for another SPI: reinstall or upgrade it.',
-    });
+    throw new ImsError(
+      'IMS_PLUGIN_NOT_A_PROVIDER',
+      `The ${plugin.id} plugin's create() returned an object without ${missing.join(', ')}.`,
+      {
+        hint: 'The provider package is broken or built for another SPI: reinstall or upgrade it.',
+      },
+    );
   }
   const guarded: Record<string, unknown> = {};
   for (const op of [...PROVIDER_OPERATIONS, 'close'] as const) {

@@ -52,7 +52,8 @@ export interface DefaultServicesOptions {
 
 /** The real host services. */
 export function defaultHostServices(options: DefaultServicesOptions): HostServices {
-  const logger = options.logger ?? createLogger({ write: (l) => process.stderr.write(`${l}\n`), verbose: false });
+  const logger =
+    options.logger ?? createLogger({ write: (l) => process.stderr.write(`${l}\n`), verbose: false });
   return {
     logger,
     localRunner: createLocalRunner(),
@@ -66,7 +67,11 @@ export function defaultHostServices(options: DefaultServicesOptions): HostServic
 }
 
 /** The context of one configuration, made of host services. */
-export function assembleContext(configName: string, dataDir: string, services: Omit<HostServices, 'logger'> & { logger: Logger }): ProviderContext {
+export function assembleContext(
+  configName: string,
+  dataDir: string,
+  services: Omit<HostServices, 'logger'> & { logger: Logger },
+): ProviderContext {
   return {
     configName,
     dataDir,
@@ -85,7 +90,12 @@ export function assembleContext(configName: string, dataDir: string, services: O
  * A provider context with the real host services, outside any host: for a provider's own tests
  * (with the conformance kit) and for embedding a provider in another program.
  */
-export function createProviderContext(options: DefaultServicesOptions & { configName: string; dataDir: string }): ProviderContext {
+export function createProviderContext(
+  options: DefaultServicesOptions & { configName: string; dataDir: string },
+): ProviderContext {
   const services = defaultHostServices(options);
-  return assembleContext(options.configName, options.dataDir, { ...services, logger: services.logger.child(options.configName) });
+  return assembleContext(options.configName, options.dataDir, {
+    ...services,
+    logger: services.logger.child(options.configName),
+  });
 }

@@ -60,9 +60,12 @@ export class ImsHost {
   constructor(options: ImsHostOptions) {
     this.#options = options;
     this.home = options.home;
-    this.registry = new PluginRegistry({ roots: options.roots ?? defaultSearchRoots(options.home, options.env) });
+    this.registry = new PluginRegistry({
+      roots: options.roots ?? defaultSearchRoots(options.home, options.env),
+    });
     this.store = options.store ?? createFileStateStore(options.home);
-    this.logger = options.logger ?? createLogger({ write: (l) => process.stderr.write(`${l}\n`), verbose: false });
+    this.logger =
+      options.logger ?? createLogger({ write: (l) => process.stderr.write(`${l}\n`), verbose: false });
   }
 
   /** Cancels whatever the providers are doing (Ctrl-C). */
@@ -95,7 +98,10 @@ export class ImsHost {
     if (record) return record;
     const known = Object.keys(state.configs).sort();
     throw new ImsError('IMS_CONFIG_NOT_FOUND', `No configuration named "${name}".`, {
-      hint: known.length > 0 ? `Known configurations: ${known.join(', ')}.` : 'Create one with `ims config create <name> --provider <id>`.',
+      hint:
+        known.length > 0
+          ? `Known configurations: ${known.join(', ')}.`
+          : 'Create one with `ims config create <name> --provider <id>`.',
     });
   }
 
@@ -120,6 +126,8 @@ export class ImsHost {
   async close(): Promise<void> {
     const scopes = [...this.#scopes.values()];
     this.#scopes.clear();
-    await Promise.allSettled(scopes.map(async (s) => (await s.resolve<Promise<Provider>>(TOKENS.Provider)).close()));
+    await Promise.allSettled(
+      scopes.map(async (s) => (await s.resolve<Promise<Provider>>(TOKENS.Provider)).close()),
+    );
   }
 }

@@ -43,24 +43,36 @@ async function ensurePluginsPackage(home: string): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const manifest = join(dir, 'package.json');
   if (!existsSync(manifest)) {
-    await writeFile(manifest, `${JSON.stringify({ name: 'ims-plugins', private: true, description: 'IMS provider plugins installed with `ims plugin install`', dependencies: {} }, null, 2)}\n`);
+    await writeFile(
+      manifest,
+      `${JSON.stringify({ name: 'ims-plugins', private: true, description: 'IMS provider plugins installed with `ims plugin install`', dependencies: {} }, null, 2)}\n`,
+    );
   }
   return dir;
 }
 
 async function npm(runner: CommandRunner, args: string[], what: string): Promise<string> {
-  const result = await runner.run(['npm', ...args, '--no-audit', '--no-fund', '--loglevel=error'], { allowFailure: true, timeoutMs: 600_000 });
+  const result = await runner.run(['npm', ...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    allowFailure: true,
+    timeoutMs: 600_000,
+  });
   if (result.exitCode !== 0) {
     const tail = result.stderr.trim().split('\n').slice(-6).join('\n');
-    throw new ImsError('IMS_PLUGIN_INSTALL_FAILED', `${what} failed (npm exit ${result.exitCode}):\n${tail}`, {
-      hint: 'Check the package name or path and that the npm registry is reachable.',
-    });
+    throw new ImsError(
+      'IMS_PLUGIN_INSTALL_FAILED',
+      `${what} failed (npm exit ${result.exitCode}):\n${tail}`,
+      {
+        hint: 'Check the package name or path and that the npm registry is reachable.',
+      },
+    );
   }
   return result.stdout;
 }
 
 async function dependencies(dir: string): Promise<Record<string, string>> {
-  const json = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const json = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
   return json.dependencies ?? {};
 }
 
@@ -69,9 +81,15 @@ async function dependencies(dir: string): Promise<Record<string, string>> {
  * tarball, then checks it the way discovery will; a package that is not a usable provider is
  * removed again and the reason reported (exit 4).
  */
-export async function installPlugin(home: string, runner: CommandRunner, spec: string): Promise<InstalledPlugin> {
+export async function installPlugin(
+  home: string,
+  runner: CommandRunner,
+  spec: string,
+): Promise<InstalledPlugin> {
   if (spec.trim() === '' || spec.startsWith('-')) {
-    throw new ImsError('IMS_INVALID_ARGUMENT', `"${spec}" is not a package to install.`, { hint: 'Give an npm package name, a package directory or a .tgz file.' });
+    throw new ImsError('IMS_INVALID_ARGUMENT', `"${spec}" is not a package to install.`, {
+      hint: 'Give an npm package name, a package directory or a .tgz file.',
+    });
   }
   const dir = await ensurePluginsPackage(home);
   await provideSpi(home);
@@ -82,32 +100,52 @@ export async function installPlugin(home: string, runner: CommandRunner, spec: s
     const local = resolve(spec);
     if (existsSync(local) && (await lstat(local)).isDirectory()) {
       // A directory is packed first, so the plugin is a copy that does not depend on the source tree.
-      const packed = await npm(runner, ['pack', '--ignore-scripts', '--pack-destination', work, local], `Packing ${local}`);
+      const packed = await npm(
+        runner,
+        ['pack', '--ignore-scripts', '--pack-destination', work, local],
+        `Packing ${local}`,
+      );
       installable = join(work, packed.trim().split('\n').pop() ?? '');
     } else if (existsSync(local)) {
       installable = local;
     }
-    await npm(runner, ['install', '--prefix', dir, '--save', '--legacy-peer-deps', '--ignore-scripts', installable], `Installing ${spec}`);
+    await npm(
+      runner,
+      ['install', '--prefix', dir, '--save', '--legacy-peer-deps', '--ignore-scripts', installable],
+      `Installing ${spec}`,
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }
   const after = await dependencies(dir);
   const added = Object.keys(after).filter((name) => before[name] !== after[name]);
   const name = added[0] ?? (PACKAGE_NAME.test(spec) ? spec : undefined);
-  if (name === undefined) throw new ImsError('IMS_PLUGIN_INSTALL_FAILED', `npm installed ${spec} but IMS cannot tell which package it was.`);
+  if (name === undefined)
+    throw new ImsError(
+      'IMS_PLUGIN_INSTALL_FAILED',
+      `npm installed ${spec} but IMS cannot tell which package it was.`,
+    );
   const packageDir = join(dir, 'node_modules', name);
   const inspection = await inspectPackage({ dir: packageDir, source: 'ims-home' });
   try {
     if (inspection.kind === 'not-a-plugin') {
-      throw new ImsError('IMS_PLUGIN_MANIFEST_INVALID', `Package ${name} is not an IMS provider: its package.json has no "ims" field.`, {
-        hint: 'Provider packages carry an "ims" manifest (see docs/provider-guide.md).',
-      });
+      throw new ImsError(
+        'IMS_PLUGIN_MANIFEST_INVALID',
+        `Package ${name} is not an IMS provider: its package.json has no "ims" field.`,
+        {
+          hint: 'Provider packages carry an "ims" manifest (see docs/provider-guide.md).',
+        },
+      );
     }
     if (inspection.kind === 'failure') throw inspection.failure.error;
     const plugin = await loadPlugin(inspection.provider);
     return { package: name, version: inspection.provider.version, provider: plugin.id, dir: packageDir };
   } catch (error) {
-    await npm(runner, ['uninstall', '--prefix', dir, '--legacy-peer-deps', name], `Removing ${name} again`).catch(() => undefined);
+    await npm(
+      runner,
+      ['uninstall', '--prefix', dir, '--legacy-peer-deps', name],
+      `Removing ${name} again`,
+    ).catch(() => undefined);
     throw error;
   }
 }
@@ -115,7 +153,9 @@ export async function installPlugin(home: string, runner: CommandRunner, spec: s
 /** Removes a package installed with {@link installPlugin}. */
 export async function removePlugin(home: string, runner: CommandRunner, name: string): Promise<void> {
   if (!PACKAGE_NAME.test(name)) {
-    throw new ImsError('IMS_INVALID_ARGUMENT', `"${name}" is not an npm package name.`, { hint: 'Give the package name shown by `ims plugins`.' });
+    throw new ImsError('IMS_INVALID_ARGUMENT', `"${name}" is not an npm package name.`, {
+      hint: 'Give the package name shown by `ims plugins`.',
+    });
   }
   const dir = pluginsDir(home);
   const installed = existsSync(join(dir, 'package.json')) ? await dependencies(dir) : {};
@@ -124,7 +164,9 @@ export async function removePlugin(home: string, runner: CommandRunner, name: st
       hint: 'Only packages added with `ims plugin install` can be removed this way; see `ims plugins`.',
     });
   }
-  await npm(runner, ['uninstall', '--prefix', dir, '--legacy-peer-deps', name], `Removing ${name}`).catch((error) => {
-    throw isImsError(error) ? error : new ImsError('IMS_PLUGIN_INSTALL_FAILED', String(error));
-  });
+  await npm(runner, ['uninstall', '--prefix', dir, '--legacy-peer-deps', name], `Removing ${name}`).catch(
+    (error) => {
+      throw isImsError(error) ? error : new ImsError('IMS_PLUGIN_INSTALL_FAILED', String(error));
+    },
+  );
 }

@@ -30,15 +30,27 @@ export interface ImportOptions {
 const ARCHIVE_SUFFIX = /\.(tgz|tar\.gz|tar)$/i;
 
 /** Downloads an http(s) URL to a file, with progress; only the status and size are trusted. */
-async function download(url: string, file: string, progress: ProgressReporter, signal: AbortSignal): Promise<void> {
+async function download(
+  url: string,
+  file: string,
+  progress: ProgressReporter,
+  signal: AbortSignal,
+): Promise<void> {
   let response: Response;
   try {
     response = await fetch(url, { signal, redirect: 'follow' });
   } catch (cause) {
-    throw new ImsError('IMS_CONNECTION_FAILED', `Could not download ${url}: ${(cause as Error).message}.`, { cause, hint: 'Check the URL and that the server is reachable.' });
+    throw new ImsError('IMS_CONNECTION_FAILED', `Could not download ${url}: ${(cause as Error).message}.`, {
+      cause,
+      hint: 'Check the URL and that the server is reachable.',
+    });
   }
   if (!response.ok || response.body === null) {
-    throw new ImsError('IMS_CONNECTION_FAILED', `Downloading ${url} failed: HTTP ${response.status} ${response.statusText}.`, { hint: 'Check the URL.' });
+    throw new ImsError(
+      'IMS_CONNECTION_FAILED',
+      `Downloading ${url} failed: HTTP ${response.status} ${response.statusText}.`,
+      { hint: 'Check the URL.' },
+    );
   }
   const total = Number(response.headers.get('content-length') ?? '') || undefined;
   const task = progress.start(`download ${basename(new URL(url).pathname)}`, total, 'bytes');
@@ -67,13 +79,26 @@ async function readMetadata(directory: string): Promise<TemplateMetadata | undef
   try {
     doc = JSON.parse(text);
   } catch (cause) {
-    throw new ImsError('IMS_INVALID_ARGUMENT', `The template's template.json is not valid JSON: ${(cause as Error).message}.`, { cause, hint: 'Rebuild the template with ims-template-build.' });
+    throw new ImsError(
+      'IMS_INVALID_ARGUMENT',
+      `The template's template.json is not valid JSON: ${(cause as Error).message}.`,
+      { cause, hint: 'Rebuild the template with ims-template-build.' },
+    );
   }
   const meta = doc as Partial<TemplateMetadata>;
-  if (typeof meta !== 'object' || meta === null || typeof meta.name !== 'string' || !Array.isArray(meta.disks)) {
-    throw new ImsError('IMS_INVALID_ARGUMENT', 'The template\'s template.json must be an object with a "name" string and a "disks" array.', {
-      hint: 'Rebuild the template with ims-template-build (see docs/boot-parameters.md).',
-    });
+  if (
+    typeof meta !== 'object' ||
+    meta === null ||
+    typeof meta.name !== 'string' ||
+    !Array.isArray(meta.disks)
+  ) {
+    throw new ImsError(
+      'IMS_INVALID_ARGUMENT',
+      'The template\'s template.json must be an object with a "name" string and a "disks" array.',
+      {
+        hint: 'Rebuild the template with ims-template-build (see docs/boot-parameters.md).',
+      },
+    );
   }
   return meta as TemplateMetadata;
 }
@@ -82,7 +107,12 @@ async function readMetadata(directory: string): Promise<TemplateMetadata | undef
  * Imports a template into a configuration from a .tgz/.tar.gz/.tar file, a directory, or an
  * http(s) URL. Archives are extracted safely on the IMS host first; the provider gets a directory.
  */
-export async function importTemplate(host: ImsHost, configName: string, source: string, options: ImportOptions = {}): Promise<TemplateView> {
+export async function importTemplate(
+  host: ImsHost,
+  configName: string,
+  source: string,
+  options: ImportOptions = {},
+): Promise<TemplateView> {
   assertValidName('configuration', configName);
   if (options.name !== undefined) assertValidName('template', options.name);
   const { provider } = await host.provider(configName);
@@ -102,7 +132,9 @@ export async function importTemplate(host: ImsHost, configName: string, source: 
       sourceName = basename(source);
       const info = await stat(source).catch(() => undefined);
       if (info === undefined) {
-        throw new ImsError('IMS_INVALID_ARGUMENT', `Template source ${source} does not exist.`, { hint: 'Give a .tgz file, a template directory, or an http(s) URL.' });
+        throw new ImsError('IMS_INVALID_ARGUMENT', `Template source ${source} does not exist.`, {
+          hint: 'Give a .tgz file, a template directory, or an http(s) URL.',
+        });
       }
       if (info.isDirectory()) directory = source;
       else archivePath = source;
@@ -113,7 +145,9 @@ export async function importTemplate(host: ImsHost, configName: string, source: 
       const archiveSize = (await stat(archivePath)).size;
       const task = progress.start(`extract ${sourceName}`, archiveSize, 'bytes');
       try {
-        await host.service<ArchiveExtractor>(TOKENS.Archives).extract(archivePath, directory, { onProgress: (done) => task.update(done), signal });
+        await host
+          .service<ArchiveExtractor>(TOKENS.Archives)
+          .extract(archivePath, directory, { onProgress: (done) => task.update(done), signal });
       } finally {
         task.done();
       }
@@ -125,9 +159,13 @@ export async function importTemplate(host: ImsHost, configName: string, source: 
 
     const state = await host.store.read();
     if (state.configs[configName]?.templates[name]) {
-      throw new ImsError('IMS_ALREADY_EXISTS', `Configuration "${configName}" already has a template named "${name}".`, {
-        hint: 'Import it under another name with --name, or delete the old one with `ims template delete`.',
-      });
+      throw new ImsError(
+        'IMS_ALREADY_EXISTS',
+        `Configuration "${configName}" already has a template named "${name}".`,
+        {
+          hint: 'Import it under another name with --name, or delete the old one with `ims template delete`.',
+        },
+      );
     }
     const info = await provider.importTemplate({
       name,
@@ -167,14 +205,26 @@ export async function deleteTemplate(host: ImsHost, configName: string, name: st
   assertValidName('template', name);
   const { provider, plugin, record } = await host.provider(configName);
   if (!record.templates[name]) {
-    throw new ImsError('IMS_TEMPLATE_NOT_FOUND', `Configuration "${configName}" has no template named "${name}".`, { hint: `See \`ims template list ${configName}\`.` });
+    throw new ImsError(
+      'IMS_TEMPLATE_NOT_FOUND',
+      `Configuration "${configName}" has no template named "${name}".`,
+      { hint: `See \`ims template list ${configName}\`.` },
+    );
   }
   if (!plugin.capabilities.templateDelete) {
-    throw new ImsError('IMS_OPERATION_UNSUPPORTED', `The ${plugin.id} provider cannot delete templates.`, { hint: 'Delete it on the hypervisor by hand.' });
+    throw new ImsError('IMS_OPERATION_UNSUPPORTED', `The ${plugin.id} provider cannot delete templates.`, {
+      hint: 'Delete it on the hypervisor by hand.',
+    });
   }
-  const users = Object.values((await host.store.read()).vms).filter((v) => v.config === configName && v.template === name).map((v) => v.name);
+  const users = Object.values((await host.store.read()).vms)
+    .filter((v) => v.config === configName && v.template === name)
+    .map((v) => v.name);
   if (users.length > 0) {
-    throw new ImsError('IMS_INVALID_STATE', `Template "${name}" is used by VM(s) ${users.sort().join(', ')}.`, { hint: 'Delete those VMs first.' });
+    throw new ImsError(
+      'IMS_INVALID_STATE',
+      `Template "${name}" is used by VM(s) ${users.sort().join(', ')}.`,
+      { hint: 'Delete those VMs first.' },
+    );
   }
   try {
     await provider.deleteTemplate(name);

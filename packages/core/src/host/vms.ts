@@ -71,7 +71,8 @@ export interface CreateVmRequest {
   params?: Record<string, string>;
 }
 
-const PUBLIC_KEY = /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/;
+const PUBLIC_KEY =
+  /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/;
 
 /** Reads OpenSSH public keys from files; refuses anything else without echoing it (it may be a private key). */
 export async function readPublicKeys(files: readonly string[]): Promise<string[]> {
@@ -81,14 +82,25 @@ export async function readPublicKeys(files: readonly string[]): Promise<string[]
     try {
       text = await readFile(file, 'utf8');
     } catch (cause) {
-      throw new ImsError('IMS_INVALID_ARGUMENT', `Cannot read SSH key file ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}.`, { hint: 'Give the path of a public key (.pub).' });
+      throw new ImsError(
+        'IMS_INVALID_ARGUMENT',
+        `Cannot read SSH key file ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}.`,
+        { hint: 'Give the path of a public key (.pub).' },
+      );
     }
-    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
+    const lines = text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0 && !l.startsWith('#'));
     if (lines.length === 0 || !lines.every((l) => PUBLIC_KEY.test(l))) {
       const isPrivate = text.includes('PRIVATE KEY');
-      throw new ImsError('IMS_INVALID_ARGUMENT', `${file} is not an OpenSSH public key file${isPrivate ? ' (it holds a PRIVATE key, which must never be sent to a VM)' : ''}.`, {
-        hint: 'Give the .pub file, e.g. --ssh-key ~/.ssh/id_ed25519.pub.',
-      });
+      throw new ImsError(
+        'IMS_INVALID_ARGUMENT',
+        `${file} is not an OpenSSH public key file${isPrivate ? ' (it holds a PRIVATE key, which must never be sent to a VM)' : ''}.`,
+        {
+          hint: 'Give the .pub file, e.g. --ssh-key ~/.ssh/id_ed25519.pub.',
+        },
+      );
     }
     keys.push(...lines);
   }
@@ -100,7 +112,9 @@ export async function vmRecord(host: ImsHost, name: string): Promise<VmRecord> {
   assertValidName('vm', name);
   const record = (await host.store.read()).vms[name];
   if (record) return record;
-  throw new ImsError('IMS_VM_NOT_FOUND', `No VM named "${name}" is managed by IMS.`, { hint: 'See `ims vm list` (add --all for VMs IMS did not create).' });
+  throw new ImsError('IMS_VM_NOT_FOUND', `No VM named "${name}" is managed by IMS.`, {
+    hint: 'See `ims vm list` (add --all for VMs IMS did not create).',
+  });
 }
 
 function optionNumber(options: Record<string, unknown>, key: string): number | undefined {
@@ -109,18 +123,31 @@ function optionNumber(options: Record<string, unknown>, key: string): number | u
 }
 
 /** Creates a VM from a template; the name is reserved in the state first so parallel creates cannot both win. */
-export async function createVm(host: ImsHost, configName: string, name: string, request: CreateVmRequest): Promise<VmRecord> {
+export async function createVm(
+  host: ImsHost,
+  configName: string,
+  name: string,
+  request: CreateVmRequest,
+): Promise<VmRecord> {
   assertValidName('configuration', configName);
   assertValidName('vm', name);
   assertValidName('template', request.template);
   const { provider, record: config } = await host.provider(configName);
   if (!config.templates[request.template]) {
-    throw new ImsError('IMS_TEMPLATE_NOT_FOUND', `Configuration "${configName}" has no template named "${request.template}".`, {
-      hint: `Import one with \`ims template import ${configName} <file.tgz>\`, or see \`ims template list ${configName}\`.`,
-    });
+    throw new ImsError(
+      'IMS_TEMPLATE_NOT_FOUND',
+      `Configuration "${configName}" has no template named "${request.template}".`,
+      {
+        hint: `Import one with \`ims template import ${configName} <file.tgz>\`, or see \`ims template list ${configName}\`.`,
+      },
+    );
   }
   const sshKeys = await readPublicKeys(request.sshKeyFiles ?? []);
-  const nic: VmNicRecord = { mac: request.mac ?? '', address: request.address ?? 'dhcp', ...(request.gateway ? { gateway: request.gateway } : {}) };
+  const nic: VmNicRecord = {
+    mac: request.mac ?? '',
+    address: request.address ?? 'dhcp',
+    ...(request.gateway ? { gateway: request.gateway } : {}),
+  };
   const record: VmRecord = {
     name,
     config: configName,
@@ -136,7 +163,11 @@ export async function createVm(host: ImsHost, configName: string, name: string, 
   await host.store.update((state) => {
     const existing = state.vms[name];
     if (existing) {
-      throw new ImsError('IMS_ALREADY_EXISTS', `A VM named "${name}" already exists (configuration ${existing.config}).`, { hint: 'VM names are unique across configurations: pick another.' });
+      throw new ImsError(
+        'IMS_ALREADY_EXISTS',
+        `A VM named "${name}" already exists (configuration ${existing.config}).`,
+        { hint: 'VM names are unique across configurations: pick another.' },
+      );
     }
     state.vms[name] = record;
   });
@@ -149,7 +180,11 @@ export async function createVm(host: ImsHost, configName: string, name: string, 
       nics: [request.mac ? { mac: request.mac } : {}],
     });
     const mac = created.macs[0];
-    if (!mac) throw new ImsError('IMS_PROVIDER_ERROR', `The ${config.provider} provider created "${name}" but reported no MAC address.`);
+    if (!mac)
+      throw new ImsError(
+        'IMS_PROVIDER_ERROR',
+        `The ${config.provider} provider created "${name}" but reported no MAC address.`,
+      );
     nic.mac = mac;
     await host.store.update((state) => {
       const vm = state.vms[name];
@@ -170,7 +205,11 @@ export function bootParamsOf(record: VmRecord, extra: Record<string, string> = {
   return {
     vmName: record.name,
     hostname: record.name,
-    nics: record.nics.map((n) => ({ mac: n.mac, address: n.address, ...(n.gateway ? { gateway: n.gateway } : {}) })),
+    nics: record.nics.map((n) => ({
+      mac: n.mac,
+      address: n.address,
+      ...(n.gateway ? { gateway: n.gateway } : {}),
+    })),
     dns: record.dns,
     sshKeys: record.sshKeys,
     params,
@@ -178,11 +217,19 @@ export function bootParamsOf(record: VmRecord, extra: Record<string, string> = {
 }
 
 /** Starts a VM with its boot parameters; optionally waits until the guest reports an address. */
-export async function startVm(host: ImsHost, name: string, options: { params?: Record<string, string>; waitIpSeconds?: number } = {}): Promise<GuestAddress[]> {
+export async function startVm(
+  host: ImsHost,
+  name: string,
+  options: { params?: Record<string, string>; waitIpSeconds?: number } = {},
+): Promise<GuestAddress[]> {
   const record = await vmRecord(host, name);
   const { provider, plugin } = await host.provider(record.config);
   if (options.waitIpSeconds !== undefined && !plugin.capabilities.guestAddresses) {
-    throw new ImsError('IMS_OPERATION_UNSUPPORTED', `The ${plugin.id} provider cannot report guest addresses, so --wait-ip cannot work.`, { hint: 'Start without --wait-ip.' });
+    throw new ImsError(
+      'IMS_OPERATION_UNSUPPORTED',
+      `The ${plugin.id} provider cannot report guest addresses, so --wait-ip cannot work.`,
+      { hint: 'Start without --wait-ip.' },
+    );
   }
   await provider.startVm(name, { bootParams: bootParamsOf(record, options.params) });
   if (options.waitIpSeconds === undefined) return [];
@@ -193,7 +240,9 @@ async function waitForAddress(host: ImsHost, record: VmRecord, seconds: number):
   const { provider } = await host.provider(record.config);
   const clock = host.service<Clock>(TOKENS.Clock);
   const signal = host.service<AbortSignal>(TOKENS.Signal);
-  const task = host.service<ProgressReporter>(TOKENS.Progress).start(`waiting for ${record.name} to report an address`, seconds, 'seconds');
+  const task = host
+    .service<ProgressReporter>(TOKENS.Progress)
+    .start(`waiting for ${record.name} to report an address`, seconds, 'seconds');
   const started = clock.now();
   try {
     for (;;) {
@@ -202,9 +251,13 @@ async function waitForAddress(host: ImsHost, record: VmRecord, seconds: number):
       const elapsed = (clock.now() - started) / 1000;
       task.update(elapsed);
       if (elapsed >= seconds) {
-        throw new ImsError('IMS_TIMEOUT', `VM "${record.name}" is started but reported no address within ${seconds} s.`, {
-          hint: 'The guest may still be booting or lack the IMS boot scripts or agent: check `ims vm status`, then `ims vm ip`.',
-        });
+        throw new ImsError(
+          'IMS_TIMEOUT',
+          `VM "${record.name}" is started but reported no address within ${seconds} s.`,
+          {
+            hint: 'The guest may still be booting or lack the IMS boot scripts or agent: check `ims vm status`, then `ims vm ip`.',
+          },
+        );
       }
       await clock.sleep(250, signal);
     }
@@ -214,7 +267,11 @@ async function waitForAddress(host: ImsHost, record: VmRecord, seconds: number):
 }
 
 /** Stops a VM: graceful within the timeout, or forced. */
-export async function stopVm(host: ImsHost, name: string, options: { force: boolean; timeoutSeconds: number }): Promise<void> {
+export async function stopVm(
+  host: ImsHost,
+  name: string,
+  options: { force: boolean; timeoutSeconds: number },
+): Promise<void> {
   const record = await vmRecord(host, name);
   const { provider } = await host.provider(record.config);
   await provider.stopVm(name, { force: options.force, timeoutMs: options.timeoutSeconds * 1000 });
@@ -225,13 +282,21 @@ export async function pauseVm(host: ImsHost, name: string, pause: boolean): Prom
   const record = await vmRecord(host, name);
   const { provider, plugin } = await host.provider(record.config);
   if (!plugin.capabilities.suspend) {
-    throw new ImsError('IMS_OPERATION_UNSUPPORTED', `The ${plugin.id} provider cannot suspend or resume VMs.`, { hint: 'Use `ims vm stop` and `ims vm start` instead.' });
+    throw new ImsError(
+      'IMS_OPERATION_UNSUPPORTED',
+      `The ${plugin.id} provider cannot suspend or resume VMs.`,
+      { hint: 'Use `ims vm stop` and `ims vm start` instead.' },
+    );
   }
   await (pause ? provider.suspendVm(name) : provider.resumeVm(name));
 }
 
 /** Deletes a VM and its storage, then forgets it. A VM already gone from the hypervisor is just forgotten. */
-export async function deleteVm(host: ImsHost, name: string, options: { force: boolean }): Promise<{ alreadyGone: boolean }> {
+export async function deleteVm(
+  host: ImsHost,
+  name: string,
+  options: { force: boolean },
+): Promise<{ alreadyGone: boolean }> {
   const record = await vmRecord(host, name);
   const { provider } = await host.provider(record.config);
   let alreadyGone = false;
@@ -253,7 +318,14 @@ export async function vmStatus(host: ImsHost, name: string): Promise<VmStatusVie
   const record = await vmRecord(host, name);
   const { provider, plugin } = await host.provider(record.config);
   const status = await provider.getStatus(name);
-  return { name, config: record.config, provider: plugin.id, state: status.state, providerState: status.providerState, managed: true };
+  return {
+    name,
+    config: record.config,
+    provider: plugin.id,
+    state: status.state,
+    providerState: status.providerState,
+    managed: true,
+  };
 }
 
 /**
@@ -262,31 +334,58 @@ export async function vmStatus(host: ImsHost, name: string): Promise<VmStatusVie
  * not create are listed as unmanaged. An unreachable configuration fails the listing only when it
  * was asked for by name; otherwise its VMs show as `unknown`/`unreachable` with a warning.
  */
-export async function listVms(host: ImsHost, options: { config?: string; all: boolean }): Promise<VmStatusView[]> {
+export async function listVms(
+  host: ImsHost,
+  options: { config?: string; all: boolean },
+): Promise<VmStatusView[]> {
   const state = await host.store.read();
   if (options.config !== undefined) await host.config(assertValidName('configuration', options.config));
-  const configs = Object.values(state.configs).filter((c) => options.config === undefined || c.name === options.config);
+  const configs = Object.values(state.configs).filter(
+    (c) => options.config === undefined || c.name === options.config,
+  );
   const perConfig = await Promise.all(
     configs.map(async (config): Promise<VmStatusView[]> => {
       const managed = Object.values(state.vms).filter((v) => v.config === config.name);
       const base = { config: config.name, provider: config.provider };
       try {
         const { provider, plugin } = await host.provider(config.name);
-        const listed = await provider.listVms({ includeUnmanaged: options.all && plugin.capabilities.unmanagedVms });
+        const listed = await provider.listVms({
+          includeUnmanaged: options.all && plugin.capabilities.unmanagedVms,
+        });
         const seen = new Map(listed.map((l) => [l.name, l]));
         const rows: VmStatusView[] = managed.map((vm) => {
           const live = seen.get(vm.name);
-          return { name: vm.name, ...base, state: live?.state ?? 'unknown', providerState: live?.providerState ?? 'missing', managed: true };
+          return {
+            name: vm.name,
+            ...base,
+            state: live?.state ?? 'unknown',
+            providerState: live?.providerState ?? 'missing',
+            managed: true,
+          };
         });
         if (options.all) {
           const names = new Set(Object.keys(state.vms));
-          for (const l of listed) if (!names.has(l.name)) rows.push({ name: l.name, ...base, state: l.state, providerState: l.providerState, managed: false });
+          for (const l of listed)
+            if (!names.has(l.name))
+              rows.push({
+                name: l.name,
+                ...base,
+                state: l.state,
+                providerState: l.providerState,
+                managed: false,
+              });
         }
         return rows;
       } catch (error) {
         if (options.config !== undefined) throw error;
         host.logger.warn(`configuration "${config.name}": ${(error as Error).message}`);
-        return managed.map((vm) => ({ name: vm.name, ...base, state: 'unknown' as const, providerState: 'unreachable', managed: true }));
+        return managed.map((vm) => ({
+          name: vm.name,
+          ...base,
+          state: 'unknown' as const,
+          providerState: 'unreachable',
+          managed: true,
+        }));
       }
     }),
   );
@@ -294,7 +393,11 @@ export async function listVms(host: ImsHost, options: { config?: string; all: bo
 }
 
 /** CPU and memory of VMs, batched per configuration; CPU % over `intervalMs` when the hypervisor does not measure it. */
-export async function vmMetrics(host: ImsHost, names: readonly string[], intervalMs = 500): Promise<VmMetricsView[]> {
+export async function vmMetrics(
+  host: ImsHost,
+  names: readonly string[],
+  intervalMs = 500,
+): Promise<VmMetricsView[]> {
   const records = await Promise.all(names.map((n) => vmRecord(host, n)));
   const byConfig = new Map<string, string[]>();
   for (const r of records) byConfig.set(r.config, [...(byConfig.get(r.config) ?? []), r.name]);
@@ -303,7 +406,11 @@ export async function vmMetrics(host: ImsHost, names: readonly string[], interva
     [...byConfig].map(async ([configName, vmNames]) => {
       const { provider, plugin } = await host.provider(configName);
       if (!plugin.capabilities.metrics) {
-        throw new ImsError('IMS_OPERATION_UNSUPPORTED', `The ${plugin.id} provider does not report metrics.`, { hint: 'Use the hypervisor\'s own tools.' });
+        throw new ImsError(
+          'IMS_OPERATION_UNSUPPORTED',
+          `The ${plugin.id} provider does not report metrics.`,
+          { hint: "Use the hypervisor's own tools." },
+        );
       }
       const first = await provider.getMetrics(vmNames);
       const needSecond = first.some((s) => s.cpuPercent === undefined);
@@ -312,7 +419,8 @@ export async function vmMetrics(host: ImsHost, names: readonly string[], interva
       return second.map((s): VmMetricsView => {
         const before = first.find((f) => f.vm === s.vm);
         const elapsedNs = before ? (s.at - before.at) * 1e6 : 0;
-        const derived = before && elapsedNs > 0 ? (Math.max(0, s.cpuTimeNs - before.cpuTimeNs) / elapsedNs) * 100 : 0;
+        const derived =
+          before && elapsedNs > 0 ? (Math.max(0, s.cpuTimeNs - before.cpuTimeNs) / elapsedNs) * 100 : 0;
         return {
           vm: s.vm,
           at: new Date(s.at).toISOString(),
@@ -333,7 +441,9 @@ export async function vmMetrics(host: ImsHost, names: readonly string[], interva
 export async function vmAddresses(host: ImsHost, name: string): Promise<GuestAddress[]> {
   const record = await vmRecord(host, name);
   const configured: GuestAddress[] = record.nics.flatMap((n) =>
-    n.address === 'dhcp' ? [] : [{ mac: n.mac, address: n.address.address, prefix: n.address.prefix, source: 'configured' as const }],
+    n.address === 'dhcp'
+      ? []
+      : [{ mac: n.mac, address: n.address.address, prefix: n.address.prefix, source: 'configured' as const }],
   );
   const { provider, plugin } = await host.provider(record.config);
   const reported = plugin.capabilities.guestAddresses ? await provider.getAddresses(name) : [];
@@ -341,7 +451,12 @@ export async function vmAddresses(host: ImsHost, name: string): Promise<GuestAdd
 }
 
 /** Changes the first NIC's address (and gateway, DNS); the guest gets it at its next start. */
-export async function setVmAddress(host: ImsHost, name: string, address: StaticAddress | 'dhcp', options: { gateway?: string; dns?: string[] }): Promise<VmRecord> {
+export async function setVmAddress(
+  host: ImsHost,
+  name: string,
+  address: StaticAddress | 'dhcp',
+  options: { gateway?: string; dns?: string[] },
+): Promise<VmRecord> {
   await vmRecord(host, name);
   return host.store.update((state) => {
     const vm = state.vms[name];

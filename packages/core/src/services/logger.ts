@@ -8,7 +8,8 @@ export function redact(fields: Record<string, unknown>): Record<string, unknown>
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (SECRET_FIELD.test(key)) out[key] = '***';
-    else if (value !== null && typeof value === 'object' && !Array.isArray(value)) out[key] = redact(value as Record<string, unknown>);
+    else if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      out[key] = redact(value as Record<string, unknown>);
     else out[key] = value;
   }
   return out;

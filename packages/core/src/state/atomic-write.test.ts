@@ -9,14 +9,17 @@ afterEach(removeTempDirs);
 describe('writeFileAtomic', () => {
   it('creates the file with exactly the given mode, whatever the umask', async () => {
     const dir = await makeTempDir();
-    const previous = process.umask(0o000);
+    const previous = process.umask(0o077);
     try {
-      await writeFileAtomic(join(dir, 'a.json'), 'one', { mode: 0o600 });
+      await writeFileAtomic(join(dir, 'a.json'), 'one', { mode: 0o640 });
+      process.umask(0o000);
+      await writeFileAtomic(join(dir, 'b.json'), 'two', { mode: 0o600 });
     } finally {
       process.umask(previous);
     }
     expect(await readFile(join(dir, 'a.json'), 'utf8')).toBe('one');
-    expect(await modeOf(join(dir, 'a.json'))).toBe(0o600);
+    expect(await modeOf(join(dir, 'a.json'))).toBe(0o640);
+    expect(await modeOf(join(dir, 'b.json'))).toBe(0o600);
   });
 
   it('replaces an existing file and its mode, leaving no temp file behind', async () => {
@@ -31,9 +34,11 @@ describe('writeFileAtomic', () => {
 
   it('fails without leaving anything when the directory does not exist', async () => {
     const dir = await makeTempDir();
-    await expect(writeFileAtomic(join(dir, 'missing', 'x.json'), 'x', { mode: 0o600 })).rejects.toMatchObject({
-      code: 'ENOENT',
-    });
+    await expect(writeFileAtomic(join(dir, 'missing', 'x.json'), 'x', { mode: 0o600 })).rejects.toMatchObject(
+      {
+        code: 'ENOENT',
+      },
+    );
     expect(await readdir(dir)).toEqual([]);
   });
 });
@@ -60,7 +65,9 @@ describe('removeStaleTempFiles', () => {
     expect(removed.sort()).toEqual(
       [files.deadWriter, files.deadBackupWriter, files.liveOld].map((name) => join(dir, name)).sort(),
     );
-    expect((await readdir(dir)).sort()).toEqual([files.liveYoung, files.otherTarget, files.notATemp, files.target].sort());
+    expect((await readdir(dir)).sort()).toEqual(
+      [files.liveYoung, files.otherTarget, files.notATemp, files.target].sort(),
+    );
   });
 
   it('returns nothing for a missing directory', async () => {

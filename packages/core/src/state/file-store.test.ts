@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deadPid, imsRejection, makeTempDir, modeOf, removeTempDirs } from '../../test/state/helpers.js';
 import { createFileStateStore, resolveImsHome } from './file-store.js';
 import type { ConfigRecord, StateV1 } from './model.js';
+import { serializeSecrets } from './secrets-document.js';
 
 afterEach(removeTempDirs);
 
@@ -172,6 +173,17 @@ describe('file state store', () => {
     expect(Object.keys((await holder.read()).configs)).toEqual(['held']);
   });
 
+  it('reports file system failures as IMS_IO_FAILED', async () => {
+    const home = join(await makeTempDir(), 'not-a-dir');
+    await writeFile(home, 'a file where IMS_HOME should be');
+    const store = createFileStateStore(home);
+    await expect(store.read()).rejects.toMatchObject({ code: 'IMS_IO_FAILED', details: { code: 'ENOTDIR' } });
+    await expect(store.update(() => undefined)).rejects.toMatchObject({
+      code: 'IMS_IO_FAILED',
+      message: expect.stringContaining(home),
+    });
+  });
+
   it('cleans temp files of dead writers on the next write', async () => {
     const home = await makeTempDir();
     const store = createFileStateStore(home);
@@ -227,14 +239,17 @@ describe('secrets', () => {
     const home = await makeTempDir();
     const store = createFileStateStore(home);
     const path = join(home, 'secrets.json');
-    await writeFile(path, JSON.stringify({ version: 1, configs: { lab: { password: 'x' } } }));
+    // Already in the store's own format, so the update below has nothing to rewrite.
+    await writeFile(path, serializeSecrets({ lab: { password: 'x' } }));
     await chmod(path, 0o644);
     expect(await store.readSecrets('lab')).toEqual({ password: 'x' });
     expect(await modeOf(path)).toBe(0o600);
 
     await chmod(path, 0o644);
+    const before = await stat(path);
     await store.updateSecrets(() => undefined);
     expect(await modeOf(path)).toBe(0o600);
+    expect((await stat(path)).ino).toBe(before.ino);
   });
 
   it('reports a corrupt secrets.json without quoting its content', async () => {
@@ -246,9 +261,9 @@ describe('secrets', () => {
     const error = await imsRejection(store.readSecrets('lab'));
     expect(error.code).toBe('IMS_STATE_CORRUPT');
     expect(error.message).toContain(join(home, 'secrets.json'));
-    expect(JSON.stringify({ message: error.message, hint: error.hint, details: error.details })).not.toContain(
-      'hunter2',
-    );
+    expect(
+      JSON.stringify({ message: error.message, hint: error.hint, details: error.details }),
+    ).not.toContain('hunter2');
     expect(error.cause).toBeUndefined();
   });
 

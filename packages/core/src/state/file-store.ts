@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ImsError, isImsError } from '@ims/spi';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
 import { stateV1Problem } from './check-state.js';
@@ -9,7 +9,6 @@ import { acquireFileLock, type FileLock } from './lock.js';
 import { loadStateDocument } from './migrations.js';
 import { emptyState, type StateV1 } from './model.js';
 import { loadSecretsDocument, secretsProblem, serializeSecrets } from './secrets-document.js';
-import { stateCorruptError } from './state-errors.js';
 import type { SecretsByConfig, StateStore } from './store.js';
 
 /** File names inside `IMS_HOME`. */
@@ -54,12 +53,16 @@ function describeIoError(error: unknown): string {
   return code === undefined ? message : `${code}: ${message}`;
 }
 
-/** Failure to save; the catalogue has no write-specific code, so the closest state code is used. */
-function writeFailed(path: string, error: unknown): ImsError {
-  return new ImsError('IMS_STATE_CORRUPT', `Could not save ${basename(path)} at ${path} (${describeIoError(error)}).`, {
-    hint: `Check free space and permissions of ${path}'s directory; the previous version is left intact.`,
+/** `IMS_IO_FAILED` for a file system operation on `path` that failed. */
+function ioFailed(action: 'read' | 'save' | 'create' | 'lock', path: string, error: unknown): ImsError {
+  const what = action === 'lock' ? `lock the IMS state with ${path}` : `${action} ${path}`;
+  return new ImsError('IMS_IO_FAILED', `Could not ${what} (${describeIoError(error)}).`, {
+    hint:
+      action === 'read'
+        ? `Check the permissions of ${path}.`
+        : `Check free space and permissions in ${dirname(path)}; the previous state is left intact.`,
     cause: error,
-    details: { path },
+    details: { path, code: errorCode(error) },
   });
 }
 
@@ -69,7 +72,7 @@ async function readTextIfExists(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
-    throw stateCorruptError(path, `it cannot be read (${describeIoError(error)})`, { cause: error });
+    throw ioFailed('read', path, error);
   }
 }
 
@@ -105,9 +108,13 @@ class FileStateStore implements StateStore {
       const result = await fn(draft);
       const problem = stateV1Problem(draft);
       if (problem !== undefined) {
-        throw new ImsError('IMS_INTERNAL', `A state update produced an invalid document (${problem}); nothing was saved.`, {
-          hint: 'This is a bug in IMS; please report it.',
-        });
+        throw new ImsError(
+          'IMS_INTERNAL',
+          `A state update produced an invalid document (${problem}); nothing was saved.`,
+          {
+            hint: 'This is a bug in IMS; please report it.',
+          },
+        );
       }
       const after = serializeState(draft);
       if (after === before) return result;
@@ -115,7 +122,7 @@ class FileStateStore implements StateStore {
       try {
         if (before !== undefined) await writeFileAtomic(this.backupPath, before, { mode: FILE_MODE });
       } catch (error) {
-        throw writeFailed(this.backupPath, error);
+        throw ioFailed('save', this.backupPath, error);
       }
       await this.writeOrFail(this.statePath, after);
       return result;
@@ -135,9 +142,13 @@ class FileStateStore implements StateStore {
       await fn(all);
       const problem = secretsProblem(all);
       if (problem !== undefined) {
-        throw new ImsError('IMS_INTERNAL', `A secrets update produced an invalid document (${problem}); nothing was saved.`, {
-          hint: 'This is a bug in IMS; please report it.',
-        });
+        throw new ImsError(
+          'IMS_INTERNAL',
+          `A secrets update produced an invalid document (${problem}); nothing was saved.`,
+          {
+            hint: 'This is a bug in IMS; please report it.',
+          },
+        );
       }
       const after = serializeSecrets(all);
       if (after === before || (before === undefined && Object.keys(all).length === 0)) return;
@@ -168,17 +179,21 @@ class FileStateStore implements StateStore {
       mode = (await stat(this.secretsPath)).mode;
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return;
-      throw stateCorruptError(this.secretsPath, `it cannot be read (${describeIoError(error)})`, { cause: error });
+      throw ioFailed('read', this.secretsPath, error);
     }
     if ((mode & 0o077) === 0) return;
     try {
       await chmod(this.secretsPath, FILE_MODE);
     } catch (error) {
-      throw new ImsError('IMS_STATE_CORRUPT', `${this.secretsPath} is readable by others and could not be made private.`, {
-        hint: `Run: chmod 600 ${this.secretsPath}`,
-        cause: error,
-        details: { path: this.secretsPath },
-      });
+      throw new ImsError(
+        'IMS_IO_FAILED',
+        `${this.secretsPath} is readable by others and could not be made private.`,
+        {
+          hint: `Run: chmod 600 ${this.secretsPath}`,
+          cause: error,
+          details: { path: this.secretsPath },
+        },
+      );
     }
   }
 
@@ -186,7 +201,7 @@ class FileStateStore implements StateStore {
     try {
       await mkdir(this.home, { recursive: true, mode: HOME_MODE });
     } catch (error) {
-      throw writeFailed(this.home, error);
+      throw ioFailed('create', this.home, error);
     }
     let lock: FileLock;
     try {
@@ -195,22 +210,31 @@ class FileStateStore implements StateStore {
         ...(this.options.lockTimeoutMs === undefined ? {} : { timeoutMs: this.options.lockTimeoutMs }),
       });
     } catch (error) {
-      throw isImsError(error) ? error : writeFailed(this.lockPath, error);
+      throw isImsError(error) ? error : ioFailed('lock', this.lockPath, error);
     }
     try {
       return await work(lock);
     } finally {
-      await lock.release();
+      // A lock we fail to delete names our pid; it is broken as stale once this process exits, so
+      // a release failure must not hide the outcome of the work.
+      await lock.release().catch(() => undefined);
     }
   }
 
   /** Last checks before replacing a file: the lock is still ours, and leftovers of killed writers go. */
   private async beforeWrite(lock: FileLock): Promise<void> {
-    if (!(await lock.stillHeld())) {
-      throw new ImsError('IMS_STATE_LOCKED', `Lost the lock on the IMS state in ${this.home}; nothing was saved.`, {
-        hint: 'Another ims process took over the lock; retry the command.',
-        details: { lockPath: this.lockPath },
-      });
+    const held = await lock.stillHeld().catch((error: unknown) => {
+      throw ioFailed('lock', this.lockPath, error);
+    });
+    if (!held) {
+      throw new ImsError(
+        'IMS_STATE_LOCKED',
+        `Lost the lock on the IMS state in ${this.home}; nothing was saved.`,
+        {
+          hint: 'Another ims process took over the lock; retry the command.',
+          details: { lockPath: this.lockPath },
+        },
+      );
     }
     await removeStaleTempFiles(this.home, Object.values(STATE_FILES)).catch(() => undefined);
   }
@@ -219,7 +243,7 @@ class FileStateStore implements StateStore {
     try {
       await writeFileAtomic(path, text, { mode: FILE_MODE });
     } catch (error) {
-      throw writeFailed(path, error);
+      throw ioFailed('save', path, error);
     }
   }
 }

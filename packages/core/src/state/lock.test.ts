@@ -39,7 +39,9 @@ describe('acquireFileLock', () => {
     const path = await lockPath();
     const held = await acquireFileLock(path);
     const started = Date.now();
-    const error = await imsRejection(acquireFileLock(path, { timeoutMs: 150, description: 'the test state' }));
+    const error = await imsRejection(
+      acquireFileLock(path, { timeoutMs: 150, description: 'the test state' }),
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(error.code).toBe('IMS_STATE_LOCKED');
     expect(error.message).toContain('the test state');
@@ -57,6 +59,25 @@ describe('acquireFileLock', () => {
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid });
     await lock.release();
     expect(await readdir(join(path, '..'))).toEqual([]);
+  });
+
+  it('clears the break lock of a breaker that died, then breaks the stale lock', async () => {
+    const path = await lockPath();
+    await writeFile(path, lockText({ pid: await deadPid() }));
+    await writeFile(`${path}.break`, lockText({ pid: await deadPid(), token: 'dead-breaker' }));
+    const lock = await acquireFileLock(path, { timeoutMs: 1000 });
+    expect(await lock.stillHeld()).toBe(true);
+    await lock.release();
+    expect(await readdir(join(path, '..'))).toEqual([]);
+  });
+
+  it('leaves breaking to the process holding the break lock', async () => {
+    const path = await lockPath();
+    await writeFile(path, lockText({ pid: await deadPid() }));
+    await writeFile(`${path}.break`, lockText({ pid: process.pid, hostname: 'elsewhere.example' }));
+    const error = await imsRejection(acquireFileLock(path, { timeoutMs: 100 }));
+    expect(error.code).toBe('IMS_STATE_LOCKED');
+    expect((await readdir(join(path, '..'))).sort()).toEqual(['state.lock', 'state.lock.break']);
   });
 
   it('breaks a lock with this pid that no acquisition in this process made (a dead namesake)', async () => {

@@ -49,6 +49,8 @@ interface ObservedLock {
 const FIRST_DELAY_MIN_MS = 2;
 const FIRST_DELAY_MAX_MS = 5;
 const MAX_DELAY_MS = 50;
+/** A break lock lives for milliseconds; an unparsable one this old was left by a dead breaker. */
+const BREAK_LOCK_UNPARSABLE_STALE_MS = 5_000;
 
 /** Tokens of the locks this process holds right now: a lock with our pid but another token is a dead namesake's. */
 const heldTokens = new Set<string>();
@@ -58,9 +60,14 @@ function randomPart(): string {
   return Math.random().toString(36).slice(2, 10);
 }
 
-function newToken(): string {
+function newHolder(): LockHolder {
   tokenCounter += 1;
-  return `${process.pid}-${Date.now().toString(36)}-${randomPart()}-${tokenCounter.toString(36)}`;
+  return {
+    pid: process.pid,
+    hostname: hostname(),
+    acquiredAt: new Date().toISOString(),
+    token: `${process.pid}-${Date.now().toString(36)}-${randomPart()}-${tokenCounter.toString(36)}`,
+  };
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -116,7 +123,7 @@ function isStale(lock: ObservedLock, unparsableStaleAfterMs: number): boolean {
 }
 
 /**
- * Removes a lock file judged stale without ever deleting a live one.
+ * Removes a lock file judged stale, unless it changed since it was judged.
  *
  * First the judgement is confirmed by reading the file again. We read it, then found its holder
  * dead; a holder that released normally had deleted the file before it died. So if the very
@@ -124,16 +131,16 @@ function isStale(lock: ObservedLock, unparsableStaleAfterMs: number): boolean {
  * holder dead, it was abandoned, not released. Without this, every lock released while we were
  * looking at it would look stale.
  *
- * The remaining race: several waiters may confirm the same abandoned lock, and one of them may
- * already have removed it and taken a fresh, live lock at the same path. Deleting by path would
- * delete that live lock. So we rename whatever is at the path to a unique name (atomic; only one
- * process wins it), then check that what we moved is the file we judged. If so, deleting it is
- * safe. If not, we grabbed a live lock and link it back (link never replaces a file). Should yet
- * another process have created a lock in that short window, two processes believe they hold
- * the lock; the displaced holder sees this through `stillHeld()`, which writers check just before
- * committing. This needs a crashed holder plus three racing processes, and is detected, not silent.
+ * Deleting by path could still delete a newer, live lock if another process removed the
+ * abandoned one and took the lock in between. So we rename whatever is at the path to a unique
+ * name (atomic; only one process wins it), then check that what we moved is the file we judged.
+ * If so, deleting it is safe. If not, we grabbed a live lock and link it back (link never
+ * replaces a file). Should yet another process have created a lock in that short window, two
+ * processes believe they hold the lock; the displaced holder sees this through `stillHeld()`,
+ * which writers check just before committing. {@link breakStaleLock} serializes breakers so this
+ * needs a breaker to die mid-break on top of the crashed holder.
  */
-async function breakStaleLock(path: string, judged: ObservedLock): Promise<void> {
+async function removeIfUnchanged(path: string, judged: ObservedLock): Promise<void> {
   const confirmed = await observeLock(path);
   if (confirmed === undefined || !sameLockFile(confirmed, judged)) return;
   // Named like an atomic-write temp file so a breaker that dies here leaves something the cleanup removes.
@@ -159,6 +166,36 @@ async function breakStaleLock(path: string, judged: ObservedLock): Promise<void>
   }
 }
 
+/**
+ * Breaks a stale lock. When a holder crashes, every waiter sees the stale lock at once; letting
+ * all of them break it invites the race described at {@link removeIfUnchanged}. So only the
+ * waiter that wins `<lock>.break` (O_EXCL) breaks; the others keep waiting. A break lock left by
+ * a breaker that died is itself removed with {@link removeIfUnchanged}.
+ * Resolves to true when this call removed something.
+ */
+async function breakStaleLock(path: string, judged: ObservedLock): Promise<boolean> {
+  const breakPath = `${path}.break`;
+  const breaker = newHolder();
+  heldTokens.add(breaker.token);
+  try {
+    if (!(await tryCreate(breakPath, breaker))) {
+      const other = await observeLock(breakPath);
+      if (other === undefined || !isStale(other, BREAK_LOCK_UNPARSABLE_STALE_MS)) return false;
+      await removeIfUnchanged(breakPath, other);
+      return true;
+    }
+    try {
+      await removeIfUnchanged(path, judged);
+      return true;
+    } finally {
+      if ((await observeLock(breakPath))?.holder?.token === breaker.token)
+        await rm(breakPath, { force: true });
+    }
+  } finally {
+    heldTokens.delete(breaker.token);
+  }
+}
+
 class HeldFileLock implements FileLock {
   private released = false;
 
@@ -176,7 +213,7 @@ class HeldFileLock implements FileLock {
     this.released = true;
     try {
       // Nobody breaks a live holder's lock, so between this check and the delete the file stays ours
-      // (the only exception is the put-back race described at breakStaleLock).
+      // (the only exception is the put-back race described at removeIfUnchanged).
       if (await this.stillHeld()) await rm(this.path, { force: true });
     } finally {
       heldTokens.delete(this.token);
@@ -209,8 +246,11 @@ function lockedError(path: string, description: string, waitedMs: number, last: 
   if (holder === undefined) {
     return new ImsError(
       'IMS_STATE_LOCKED',
-      `Could not lock ${description}: ${path} is held by an unknown process (its lock file is unreadable); ${waited}.`,
-      { hint: `Wait and retry; if no ims command is running, remove ${path}.`, details: { lockPath: path, waitedMs } },
+      `Could not lock ${description}: ${path} is held by an unknown process (its lock file cannot be parsed); ${waited}.`,
+      {
+        hint: `Wait and retry; if no ims command is running, remove ${path}.`,
+        details: { lockPath: path, waitedMs },
+      },
     );
   }
   const where = holder.hostname === hostname() ? '' : ` on ${holder.hostname}`;
@@ -219,7 +259,13 @@ function lockedError(path: string, description: string, waitedMs: number, last: 
     `Could not lock ${description}: process ${holder.pid}${where} holds it since ${holder.acquiredAt}; ${waited}.`,
     {
       hint: `Wait for that ims command to finish and retry; if process ${holder.pid}${where} is gone, remove ${path}.`,
-      details: { lockPath: path, pid: holder.pid, hostname: holder.hostname, acquiredAt: holder.acquiredAt, waitedMs },
+      details: {
+        lockPath: path,
+        pid: holder.pid,
+        hostname: holder.hostname,
+        acquiredAt: holder.acquiredAt,
+        waitedMs,
+      },
     },
   );
 }
@@ -236,12 +282,7 @@ export async function acquireFileLock(path: string, options: LockOptions = {}): 
   const deadline = started + timeoutMs;
   let delayMs = FIRST_DELAY_MIN_MS + Math.random() * (FIRST_DELAY_MAX_MS - FIRST_DELAY_MIN_MS);
   for (;;) {
-    const holder: LockHolder = {
-      pid: process.pid,
-      hostname: hostname(),
-      acquiredAt: new Date().toISOString(),
-      token: newToken(),
-    };
+    const holder = newHolder();
     heldTokens.add(holder.token);
     let created = false;
     try {
@@ -253,13 +294,10 @@ export async function acquireFileLock(path: string, options: LockOptions = {}): 
 
     const current = await observeLock(path);
     if (current === undefined) continue;
-    if (isStale(current, unparsableStaleAfterMs)) {
-      await breakStaleLock(path, current);
-      continue;
-    }
+    if (isStale(current, unparsableStaleAfterMs) && (await breakStaleLock(path, current))) continue;
     const now = Date.now();
     if (now >= deadline) throw lockedError(path, options.description ?? path, now - started, current);
-    // Full jitter in [delay/2, delay] keeps 20+ waiters from retrying in lockstep.
+    // Jitter in [delay/2, delay] keeps 20+ waiters from retrying in lockstep.
     await sleep(Math.min(deadline - now, delayMs / 2 + Math.random() * (delayMs / 2)));
     delayMs = Math.min(MAX_DELAY_MS, delayMs * 2);
   }

@@ -57,7 +57,7 @@ const v1: StateV1 = {
 describe('state migrations', () => {
   it('lists one migration per older version, in order', () => {
     expect(MIGRATIONS).toHaveLength(CURRENT_STATE_VERSION);
-    MIGRATIONS.forEach((migration, index) => expect(migration.from).toBe(index));
+    expect(MIGRATIONS.map((migration) => migration.from)).toEqual([...MIGRATIONS.keys()]);
   });
 
   it('migrates a version-0 document (no version field) to version 1', () => {
@@ -132,13 +132,37 @@ describe('state migrations', () => {
     ['a top-level array', [], 'not a JSON object'],
     ['a string version', { version: '1', configs: {}, vms: {} }, '"version"'],
     ['a fractional version', { version: 0.5, configs: {}, vms: {} }, '"version"'],
-    ['a v1 config with a numeric provider', { ...v1, configs: { lab: { ...v1.configs.lab, provider: 3 } } }, 'configs.lab.provider must be a string'],
-    ['a v1 config stored under another name', { ...v1, configs: { other: v1.configs.lab } }, 'configs.other.name must be "other"'],
+    [
+      'a v1 config with a numeric provider',
+      { ...v1, configs: { lab: { ...v1.configs.lab, provider: 3 } } },
+      'configs.lab.provider must be a string',
+    ],
+    [
+      'a v1 config stored under another name',
+      { ...v1, configs: { other: v1.configs.lab } },
+      'configs.other.name must be "other"',
+    ],
     ['a v1 document with array configs', { version: 1, configs: [], vms: {} }, 'configs must be an object'],
-    ['a v1 template without importedAt', { ...v1, configs: { lab: { ...v1.configs.lab, templates: { t: { name: 't' } } } } }, 'configs.lab.templates.t.importedAt'],
-    ['a v0 document with map configs', { configs: {}, vms: [] }, 'configs must be an array (state version 0)'],
-    ['a v0 document with a duplicate config', { configs: [v0.configs[0], v0.configs[0]], vms: [] }, 'appears twice'],
-    ['a v0 VM with a bad NIC address', { configs: [], vms: [{ ...v0.vms[0], nics: [{ mac: 'm', address: 'static' }] }] }, 'vms[0].nics[0].address must be "dhcp" or an object'],
+    [
+      'a v1 template without importedAt',
+      { ...v1, configs: { lab: { ...v1.configs.lab, templates: { t: { name: 't' } } } } },
+      'configs.lab.templates.t.importedAt',
+    ],
+    [
+      'a v0 document with map configs',
+      { configs: {}, vms: [] },
+      'configs must be an array (state version 0)',
+    ],
+    [
+      'a v0 document with a duplicate config',
+      { configs: [v0.configs[0], v0.configs[0]], vms: [] },
+      'appears twice',
+    ],
+    [
+      'a v0 VM with a bad NIC address',
+      { configs: [], vms: [{ ...v0.vms[0], nics: [{ mac: 'm', address: 'static' }] }] },
+      'vms[0].nics[0].address must be "dhcp" or an object',
+    ],
   ])('reports %s as IMS_STATE_CORRUPT', (_label, doc, expected) => {
     const error = thrown(() => load(doc));
     expect(error.code).toBe('IMS_STATE_CORRUPT');

@@ -1,6 +1,6 @@
 import { ImsError } from '@ims/spi';
 import { checkVmFields, stateV1Problem } from './check-state.js';
-import { CURRENT_STATE_VERSION, type ConfigRecord, type StateV1, type VmRecord } from './model.js';
+import { type ConfigRecord, CURRENT_STATE_VERSION, type StateV1, type VmRecord } from './model.js';
 import { arrayAt, childPath, fail, firstProblem, isPlainObject, objectAt, stringAt } from './shape.js';
 import { stateCorruptError, stateTooNewError } from './state-errors.js';
 

@@ -59,7 +59,9 @@ export function numberAt(value: unknown, at: string): number {
 
 /** Asserts an array of strings. */
 export function stringArrayAt(value: unknown, at: string): void {
-  arrayAt(value, at).forEach((item, index) => stringAt(item, childPath(at, index)));
+  arrayAt(value, at).forEach((item, index) => {
+    stringAt(item, childPath(at, index));
+  });
 }
 
 /** Asserts an object whose values are all strings. */
@@ -69,5 +71,6 @@ export function stringMapAt(value: unknown, at: string): void {
 
 /** Asserts that a record's `name` equals the key it is stored under. */
 export function nameMatchesKey(record: Record<string, unknown>, key: string, at: string): void {
-  if (stringAt(record.name, childPath(at, 'name')) !== key) fail(childPath(at, 'name'), `${JSON.stringify(key)}`);
+  if (stringAt(record.name, childPath(at, 'name')) !== key)
+    fail(childPath(at, 'name'), `${JSON.stringify(key)}`);
 }

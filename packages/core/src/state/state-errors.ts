@@ -42,5 +42,7 @@ export function redactedJsonError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const position = /position (\d+)/.exec(message)?.[1];
   if (/Unexpected end of JSON input/i.test(message)) return 'the JSON text ends unexpectedly';
-  return position === undefined ? 'it is not valid JSON' : `it is not valid JSON (error at position ${position})`;
+  return position === undefined
+    ? 'it is not valid JSON'
+    : `it is not valid JSON (error at position ${position})`;
 }

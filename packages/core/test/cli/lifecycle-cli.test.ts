@@ -15,7 +15,11 @@ function makeTemplateTgz(name: string): string {
   writeFileSync(join(tree, 'System.img'), Buffer.alloc(64 * 1024, 7));
   writeFileSync(
     join(tree, 'template.json'),
-    JSON.stringify({ name, os: 'busybox', disks: [{ file: 'System.img', role: 'system', format: 'raw', sizeBytes: 65536 }] }),
+    JSON.stringify({
+      name,
+      os: 'busybox',
+      disks: [{ file: 'System.img', role: 'system', format: 'raw', sizeBytes: 65536 }],
+    }),
   );
   const tgz = join(dir, `${name}.tgz`);
   execFileSync('tar', ['czf', tgz, '-C', tree, '.']);
@@ -34,7 +38,16 @@ describe('a VM lifecycle through the CLI, on the memory fixture provider', () =>
   };
 
   it('creates a configuration with a secret kept out of state.json and never shown', async () => {
-    const created = await ims('config', 'create', 'mem', '--provider', 'memory', '--persist', '--token-env', 'MEM_TOKEN');
+    const created = await ims(
+      'config',
+      'create',
+      'mem',
+      '--provider',
+      'memory',
+      '--persist',
+      '--token-env',
+      'MEM_TOKEN',
+    );
     expect(created.code).toBe(0);
     const shown = await json<{ options: Record<string, unknown> }>('config', 'show', 'mem');
     expect(shown.options).toEqual({ persist: true, token: '***' });
@@ -62,7 +75,12 @@ describe('a VM lifecycle through the CLI, on the memory fixture provider', () =>
   });
 
   it('imports a template archive and lists it', async () => {
-    const imported = await json<{ name: string; config: string }>('template', 'import', 'mem', makeTemplateTgz('tiny-bb'));
+    const imported = await json<{ name: string; config: string }>(
+      'template',
+      'import',
+      'mem',
+      makeTemplateTgz('tiny-bb'),
+    );
     expect(imported).toMatchObject({ name: 'tiny-bb', config: 'mem' });
     const list = await json<{ name: string }[]>('template', 'list', 'mem');
     expect(list.map((t) => t.name)).toEqual(['tiny-bb']);
@@ -72,24 +90,73 @@ describe('a VM lifecycle through the CLI, on the memory fixture provider', () =>
   });
 
   it('creates, starts (waiting for the IP), inspects, suspends, resumes, stops and deletes a VM', async () => {
-    const create = await ims('vm', 'create', 'mem', 'web-1', '--template', 'tiny-bb', '--ip', '10.0.2.15/24', '--gateway', '10.0.2.2', '--dns', '10.0.2.3', '--param', `motto=it's $(not) run`, '--cpus', '2', '--memory', '256');
+    const create = await ims(
+      'vm',
+      'create',
+      'mem',
+      'web-1',
+      '--template',
+      'tiny-bb',
+      '--ip',
+      '10.0.2.15/24',
+      '--gateway',
+      '10.0.2.2',
+      '--dns',
+      '10.0.2.3',
+      '--param',
+      `motto=it's $(not) run`,
+      '--cpus',
+      '2',
+      '--memory',
+      '256',
+    );
     expect(create.stderr).toBe('');
     expect(create.code).toBe(0);
-    const params = await json<{ params: Record<string, string>; nics: { address: unknown }[] }>('vm', 'bootparams', 'web-1');
+    const params = await json<{ params: Record<string, string>; nics: { address: unknown }[] }>(
+      'vm',
+      'bootparams',
+      'web-1',
+    );
     expect(params.params.motto).toBe("it's $(not) run");
     expect(params.nics[0]?.address).toEqual({ address: '10.0.2.15', prefix: 24 });
 
-    const started = await json<{ addresses: { address: string; source: string }[] }>('vm', 'start', 'web-1', '--wait-ip=20');
-    expect(started.addresses).toContainEqual(expect.objectContaining({ address: '10.0.2.15', source: 'agent' }));
-    expect(await json('vm', 'status', 'web-1')).toEqual({ name: 'web-1', config: 'mem', provider: 'memory', state: 'running', providerState: expect.any(String), managed: true });
+    const started = await json<{ addresses: { address: string; source: string }[] }>(
+      'vm',
+      'start',
+      'web-1',
+      '--wait-ip=20',
+    );
+    expect(started.addresses).toContainEqual(
+      expect.objectContaining({ address: '10.0.2.15', source: 'agent' }),
+    );
+    expect(await json('vm', 'status', 'web-1')).toEqual({
+      name: 'web-1',
+      config: 'mem',
+      provider: 'memory',
+      state: 'running',
+      providerState: expect.any(String),
+      managed: true,
+    });
 
-    const ip = await json<{ mac: string; address: string; prefix: number; source: string }[]>('vm', 'ip', 'web-1');
+    const ip = await json<{ mac: string; address: string; prefix: number; source: string }[]>(
+      'vm',
+      'ip',
+      'web-1',
+    );
     expect(ip.map((a) => a.source).sort()).toEqual(['agent', 'configured']);
     for (const a of ip) expect(Object.keys(a).sort()).toEqual(['address', 'mac', 'prefix', 'source']);
 
     const metrics = await json<Record<string, unknown>[]>('vm', 'metrics', 'web-1');
     expect(metrics).toHaveLength(1);
-    expect(Object.keys(metrics[0]!).sort()).toEqual(['at', 'cpuPercent', 'cpuTimeNs', 'memoryTotalBytes', 'memoryUsedBytes', 'vcpus', 'vm']);
+    expect(Object.keys(metrics[0]!).sort()).toEqual([
+      'at',
+      'cpuPercent',
+      'cpuTimeNs',
+      'memoryTotalBytes',
+      'memoryUsedBytes',
+      'vcpus',
+      'vm',
+    ]);
     expect(metrics[0]).toMatchObject({ vm: 'web-1', vcpus: 2, memoryTotalBytes: 256 * 1024 * 1024 });
 
     expect((await ims('vm', 'suspend', 'web-1')).code).toBe(0);
@@ -114,7 +181,19 @@ describe('a VM lifecycle through the CLI, on the memory fixture provider', () =>
 
   it('refuses hostile names with exit 2 and changes nothing', async () => {
     const before = readFileSync(join(home, 'state.json'), 'utf8');
-    const hostile = ['../x', 'a;rm -rf /', '$(id)', 'a'.repeat(200), '', 'ａｂｃ', 'a\u202Eb', '-x', 'a b', 'x/y', '.hidden'];
+    const hostile = [
+      '../x',
+      'a;rm -rf /',
+      '$(id)',
+      'a'.repeat(200),
+      '',
+      'ａｂｃ',
+      'a\u202Eb',
+      '-x',
+      'a b',
+      'x/y',
+      '.hidden',
+    ];
     for (const name of hostile) {
       for (const words of [
         ['config', 'create', name, '--provider', 'memory'],
@@ -124,7 +203,9 @@ describe('a VM lifecycle through the CLI, on the memory fixture provider', () =>
         ['config', 'show', name],
       ]) {
         // The name is each command's last positional; one starting with "-" goes after "--".
-        const run = await ims(...(name.startsWith('-') ? [...words.filter((w) => w !== name), '--', name] : words));
+        const run = await ims(
+          ...(name.startsWith('-') ? [...words.filter((w) => w !== name), '--', name] : words),
+        );
         expect({ words, code: run.code }).toEqual({ words, code: 2 });
         expect(run.stderr).toMatch(/Invalid (configuration|vm|template) name|takes/);
       }
@@ -152,7 +233,11 @@ describe('state under parallel ims processes', () => {
   it('records all of 20 parallel `ims config create`', async () => {
     const home = tempHome();
     const env = { IMS_HOME: home, IMS_PLUGIN_PATH: FIXTURE_PLUGINS };
-    const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => runIms(['config', 'create', `par-${i}`, '--provider', 'memory'], env)));
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        runIms(['config', 'create', `par-${i}`, '--provider', 'memory'], env),
+      ),
+    );
     for (const run of runs) expect(run.stderr).toBe('');
     const list = JSON.parse((await runIms(['config', 'list', '--json'], env)).stdout) as { name: string }[];
     expect(list.map((c) => c.name).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `par-${i}`).sort());

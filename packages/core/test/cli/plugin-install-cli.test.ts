@@ -8,13 +8,23 @@ beforeAll(assertBuilt);
 describe('ims plugin install / remove', () => {
   const home = tempHome();
   const env = { IMS_HOME: home };
-  const providers = async () => (JSON.parse((await runIms(['plugins', '--json'], env)).stdout) as { package: string; status: string }[]).map((r) => `${r.package}:${r.status}`);
+  const providers = async () =>
+    (
+      JSON.parse((await runIms(['plugins', '--json'], env)).stdout) as { package: string; status: string }[]
+    ).map((r) => `${r.package}:${r.status}`);
 
   it('installs a provider package from a directory as a copy, with the host SPI provided', async () => {
-    const run = await runIms(['plugin', 'install', join(FIXTURE_PLUGINS, 'ims-provider-memory'), '--json'], env);
+    const run = await runIms(
+      ['plugin', 'install', join(FIXTURE_PLUGINS, 'ims-provider-memory'), '--json'],
+      env,
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ package: 'ims-provider-memory', provider: 'memory', version: '1.0.0' });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      package: 'ims-provider-memory',
+      provider: 'memory',
+      version: '1.0.0',
+    });
     const installed = join(home, 'plugins', 'node_modules', 'ims-provider-memory');
     expect(lstatSync(installed).isSymbolicLink()).toBe(false);
     expect(lstatSync(join(home, 'node_modules', '@ims', 'spi')).isSymbolicLink()).toBe(true);

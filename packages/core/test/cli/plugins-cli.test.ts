@@ -17,17 +17,30 @@ beforeAll(assertBuilt);
 
 describe('ims plugins', () => {
   it('lists the installed provider packages from their manifests, in the documented shape', async () => {
-    const run = await runIms(['plugins', '--json'], { IMS_HOME: tempHome(), IMS_PLUGIN_PATH: FIXTURE_PLUGINS });
+    const run = await runIms(['plugins', '--json'], {
+      IMS_HOME: tempHome(),
+      IMS_PLUGIN_PATH: FIXTURE_PLUGINS,
+    });
     expect(run.code).toBe(0);
     const rows = JSON.parse(run.stdout) as PluginJson[];
     const byProvider = Object.fromEntries(rows.map((r) => [r.provider, r]));
     for (const id of ['libvirt', 'ovm', 'virtualbox', 'memory']) expect(byProvider[id]?.status).toBe('ok');
-    expect(byProvider.libvirt).toEqual({ package: '@ims/provider-libvirt', version: '0.1.0', provider: 'libvirt', spi: '^1.0.0', status: 'ok' });
+    expect(byProvider.libvirt).toEqual({
+      package: '@ims/provider-libvirt',
+      version: '0.1.0',
+      provider: 'libvirt',
+      spi: '^1.0.0',
+      status: 'ok',
+    });
   });
 
   it('shows every broken package with its own code, exits 0, and imports no provider code', async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'ims-marker-')), 'imported');
-    const run = await runIms(['plugins', '--json'], { IMS_HOME: tempHome(), IMS_PLUGIN_PATH: DISCOVERY_FIXTURES, IMS_TEST_IMPORT_MARKER: marker });
+    const run = await runIms(['plugins', '--json'], {
+      IMS_HOME: tempHome(),
+      IMS_PLUGIN_PATH: DISCOVERY_FIXTURES,
+      IMS_TEST_IMPORT_MARKER: marker,
+    });
     expect(run.code).toBe(0);
     const rows = JSON.parse(run.stdout) as PluginJson[];
     const status = Object.fromEntries(rows.map((r) => [r.package, `${r.status}:${r.error?.code ?? ''}`]));
@@ -46,7 +59,11 @@ describe('ims plugins', () => {
 
   it('--verify imports each entry, reports import-time failures, and exits 4', async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'ims-marker-')), 'imported');
-    const run = await runIms(['plugins', '--verify', '--json'], { IMS_HOME: tempHome(), IMS_PLUGIN_PATH: DISCOVERY_FIXTURES, IMS_TEST_IMPORT_MARKER: marker });
+    const run = await runIms(['plugins', '--verify', '--json'], {
+      IMS_HOME: tempHome(),
+      IMS_PLUGIN_PATH: DISCOVERY_FIXTURES,
+      IMS_TEST_IMPORT_MARKER: marker,
+    });
     expect(run.code).toBe(4);
     const rows = JSON.parse(run.stdout) as PluginJson[];
     const status = Object.fromEntries(rows.map((r) => [r.package, `${r.status}:${r.error?.code ?? ''}`]));
@@ -64,7 +81,9 @@ describe('ims plugins', () => {
     const run = await runIms(['plugins'], { IMS_HOME: tempHome(), IMS_PLUGIN_PATH: DISCOVERY_FIXTURES });
     expect(run.code).toBe(0);
     expect(run.stdout.split('\n')[0]).toMatch(/^PACKAGE\s+VERSION\s+PROVIDER\s+SPI\s+STATUS$/);
-    expect(run.stderr).toContain('warning: spi-future: Provider "future" (package spi-future@3.0.0) supports SPI ^2.0.0');
+    expect(run.stderr).toContain(
+      'warning: spi-future: Provider "future" (package spi-future@3.0.0) supports SPI ^2.0.0',
+    );
     expect(run.stderr).toContain('hint: Install a version of spi-future');
   });
 
@@ -83,7 +102,10 @@ describe('ims plugins', () => {
       expect(run.stderr).toMatch(/hint: /);
     }
     // The good neighbour still works.
-    const good = await runIms(['config', 'create', 'c1', '--provider', 'good', '--endpoint', 'http://x'], env);
+    const good = await runIms(
+      ['config', 'create', 'c1', '--provider', 'good', '--endpoint', 'http://x'],
+      env,
+    );
     expect(good.stderr).toBe('');
     expect(good.code).toBe(0);
   });

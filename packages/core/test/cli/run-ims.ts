@@ -29,7 +29,11 @@ export function tempHome(): string {
 }
 
 /** Runs `ims` with the words, in the given IMS_HOME, with extra environment. */
-export function runIms(words: readonly string[], env: Record<string, string | undefined>, input?: string): Promise<ImsRun> {
+export function runIms(
+  words: readonly string[],
+  env: Record<string, string | undefined>,
+  input?: string,
+): Promise<ImsRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [IMS_BIN, ...words], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },

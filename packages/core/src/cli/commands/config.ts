@@ -1,6 +1,13 @@
 import { ImsError } from '@ims/spi';
 import { coerceOption, type OptionSpec } from '../../host/config-options.js';
-import { createConfig, deleteConfig, listConfigs, providerOptions, showConfig, testConfig } from '../../host/configs.js';
+import {
+  createConfig,
+  deleteConfig,
+  listConfigs,
+  providerOptions,
+  showConfig,
+  testConfig,
+} from '../../host/configs.js';
 import type { CommandContext, CommandHandler } from '../command-context.js';
 import { jsonDocument, table } from '../output.js';
 import { checkArity, type FlagSpec, flagString, parseArgs } from '../parse-args.js';
@@ -18,19 +25,32 @@ function providerIdFrom(words: readonly string[]): string | undefined {
 function optionHelp(providerId: string, specs: readonly OptionSpec[]): string[] {
   const rows = specs.map((s) => {
     const value = s.kind === 'boolean' ? '' : s.kind === 'enum' ? ` ${s.choices.join('|')}` : ` <${s.kind}>`;
-    const notes = [s.required ? 'required' : '', s.default !== undefined ? `default ${JSON.stringify(s.default)}` : '', s.secret ? `secret; or --${s.flag}-env VAR` : '']
+    const notes = [
+      s.required ? 'required' : '',
+      s.default !== undefined ? `default ${JSON.stringify(s.default)}` : '',
+      s.secret ? `secret; or --${s.flag}-env VAR` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     return [`--${s.flag}${value}`, `${s.description}${notes ? ` (${notes})` : ''}`] as const;
   });
   const width = Math.max(...rows.map(([f]) => f.length));
-  return [`Usage: ims config create <name> --provider ${providerId} [options]`, '', `Options of the ${providerId} provider:`, ...rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`)];
+  return [
+    `Usage: ims config create <name> --provider ${providerId} [options]`,
+    '',
+    `Options of the ${providerId} provider:`,
+    ...rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`),
+  ];
 }
 
 function readEnvSecret(variable: string, flag: string): string {
   const value = process.env[variable];
   if (value === undefined || value === '') {
-    throw new ImsError('IMS_INVALID_ARGUMENT', `--${flag}-env names the environment variable ${variable}, which is not set.`, { hint: `Export ${variable} first, e.g. read -rs ${variable} && export ${variable}.` });
+    throw new ImsError(
+      'IMS_INVALID_ARGUMENT',
+      `--${flag}-env names the environment variable ${variable}, which is not set.`,
+      { hint: `Export ${variable} first, e.g. read -rs ${variable} && export ${variable}.` },
+    );
   }
   return value;
 }
@@ -41,10 +61,14 @@ export const create: CommandHandler = async (ctx) => {
   if (providerId === undefined) {
     if (ctx.help) {
       ctx.out('Usage: ims config create <name> --provider <id> [--<option> <value>]...');
-      ctx.out('Add --provider <id> --help to list the options of a provider (`ims plugins` lists the providers).');
+      ctx.out(
+        'Add --provider <id> --help to list the options of a provider (`ims plugins` lists the providers).',
+      );
       return 0;
     }
-    throw new ImsError('IMS_INVALID_ARGUMENT', '`ims config create` needs --provider <id>.', { hint: 'See `ims plugins` for the installed providers.' });
+    throw new ImsError('IMS_INVALID_ARGUMENT', '`ims config create` needs --provider <id>.', {
+      hint: 'See `ims plugins` for the installed providers.',
+    });
   }
   const host = await ctx.host();
   const { plugin, specs } = await providerOptions(host, providerId);
@@ -64,7 +88,9 @@ export const create: CommandHandler = async (ctx) => {
     const given = args.flags.get(s.flag)?.[0];
     const fromEnv = s.secret ? flagString(args, `${s.flag}-env`) : undefined;
     if (given !== undefined && fromEnv !== undefined) {
-      throw new ImsError('IMS_INVALID_ARGUMENT', `Give --${s.flag} or --${s.flag}-env, not both.`, { hint: `Prefer --${s.flag}-env: values on the command line are visible to other users.` });
+      throw new ImsError('IMS_INVALID_ARGUMENT', `Give --${s.flag} or --${s.flag}-env, not both.`, {
+        hint: `Prefer --${s.flag}-env: values on the command line are visible to other users.`,
+      });
     }
     if (fromEnv !== undefined) options[s.property] = readEnvSecret(fromEnv, s.flag);
     else if (given !== undefined) options[s.property] = coerceOption(s, given);
@@ -79,8 +105,14 @@ export const create: CommandHandler = async (ctx) => {
 export const list: CommandHandler = async (ctx) => {
   const views = await listConfigs(await ctx.host());
   if (ctx.json) ctx.out(jsonDocument(views));
-  else if (views.length === 0) ctx.err('No configurations. Create one with `ims config create <name> --provider <id>`.');
-  else for (const line of table(['NAME', 'PROVIDER', 'TEMPLATES', 'VMS', 'CREATED'], views.map((v) => [v.name, v.provider, String(v.templates), String(v.vms), v.createdAt]))) ctx.out(line);
+  else if (views.length === 0)
+    ctx.err('No configurations. Create one with `ims config create <name> --provider <id>`.');
+  else
+    for (const line of table(
+      ['NAME', 'PROVIDER', 'TEMPLATES', 'VMS', 'CREATED'],
+      views.map((v) => [v.name, v.provider, String(v.templates), String(v.vms), v.createdAt]),
+    ))
+      ctx.out(line);
   return 0;
 };
 
@@ -91,7 +123,8 @@ function printView(ctx: CommandContext, view: Awaited<ReturnType<typeof showConf
   ctx.out(`templates: ${view.templates}`);
   ctx.out(`vms:       ${view.vms}`);
   ctx.out('options:');
-  for (const [k, v] of Object.entries(view.options).sort(([a], [b]) => a.localeCompare(b))) ctx.out(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(view.options).sort(([a], [b]) => a.localeCompare(b)))
+    ctx.out(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
 }
 
 /** `ims config show <name>` */

@@ -6,6 +6,11 @@ import { jsonDocument, table } from '../output.js';
 export const doctor: CommandHandler = async (ctx) => {
   const checks = await runDoctor(await ctx.host());
   if (ctx.json) ctx.out(jsonDocument(checks));
-  else for (const line of table(['CHECK', 'STATUS', 'DETAIL'], checks.map((c) => [c.check, c.status, c.detail]))) ctx.out(line);
+  else
+    for (const line of table(
+      ['CHECK', 'STATUS', 'DETAIL'],
+      checks.map((c) => [c.check, c.status, c.detail]),
+    ))
+      ctx.out(line);
   return checks.some((c) => c.status === 'fail') ? 1 : 0;
 };

@@ -1,4 +1,3 @@
-
 import { PluginRegistry } from '../../discovery/registry.js';
 import { defaultSearchRoots } from '../../discovery/search-roots.js';
 import type { CommandHandler } from '../command-context.js';
@@ -19,7 +18,15 @@ export const listPlugins: CommandHandler = async (ctx) => {
           provider: r.provider ?? null,
           spi: r.spi ?? null,
           status: r.status,
-          ...(r.error ? { error: { code: r.error.code, message: r.error.message, ...(r.error.hint ? { hint: r.error.hint } : {}) } } : {}),
+          ...(r.error
+            ? {
+                error: {
+                  code: r.error.code,
+                  message: r.error.message,
+                  ...(r.error.hint ? { hint: r.error.hint } : {}),
+                },
+              }
+            : {}),
         })),
       ),
     );
@@ -29,7 +36,8 @@ export const listPlugins: CommandHandler = async (ctx) => {
     for (const line of table(
       ['PACKAGE', 'VERSION', 'PROVIDER', 'SPI', 'STATUS'],
       rows.map((r) => [r.package, r.version ?? '-', r.provider ?? '-', r.spi ?? '-', r.status]),
-    )) ctx.out(line);
+    ))
+      ctx.out(line);
     for (const r of rows.filter((row) => row.error)) {
       ctx.err(`warning: ${r.package}: ${r.error?.message} [${r.error?.code}]`);
       if (r.error?.hint) ctx.err(`  hint: ${r.error.hint}`);
@@ -40,20 +48,28 @@ export const listPlugins: CommandHandler = async (ctx) => {
 
 /** `ims plugin install <spec>`. */
 export const install: CommandHandler = async (ctx) => {
-  const [{ installPlugin }, { createLocalRunner }] = await Promise.all([import('../../host/plugin-admin.js'), import('../../services/local-runner.js')]);
+  const [{ installPlugin }, { createLocalRunner }] = await Promise.all([
+    import('../../host/plugin-admin.js'),
+    import('../../services/local-runner.js'),
+  ]);
   const installed = await installPlugin(ctx.home, createLocalRunner(), ctx.args.positionals[0]!);
   if (ctx.json) ctx.out(jsonDocument(installed));
-  else ctx.out(`Installed ${installed.package}@${installed.version} (provider "${installed.provider}") in ${installed.dir}`);
+  else
+    ctx.out(
+      `Installed ${installed.package}@${installed.version} (provider "${installed.provider}") in ${installed.dir}`,
+    );
   return 0;
 };
 
 /** `ims plugin remove <package>`. */
 export const remove: CommandHandler = async (ctx) => {
-  const [{ removePlugin }, { createLocalRunner }] = await Promise.all([import('../../host/plugin-admin.js'), import('../../services/local-runner.js')]);
+  const [{ removePlugin }, { createLocalRunner }] = await Promise.all([
+    import('../../host/plugin-admin.js'),
+    import('../../services/local-runner.js'),
+  ]);
   const name = ctx.args.positionals[0]!;
   await removePlugin(ctx.home, createLocalRunner(), name);
   if (!ctx.json) ctx.out(`Removed ${name}`);
   else ctx.out(jsonDocument({ removed: name }));
   return 0;
 };
-

@@ -9,7 +9,10 @@ export const importCommand: CommandHandler = async (ctx) => {
   const name = flagString(ctx.args, 'name');
   const view = await importTemplate(await ctx.host(), config, source, name === undefined ? {} : { name });
   if (ctx.json) ctx.out(jsonDocument(view));
-  else ctx.out(`Imported template "${view.name}" into ${view.config}${view.sizeBytes !== undefined ? ` (${formatBytes(view.sizeBytes)})` : ''}.`);
+  else
+    ctx.out(
+      `Imported template "${view.name}" into ${view.config}${view.sizeBytes !== undefined ? ` (${formatBytes(view.sizeBytes)})` : ''}.`,
+    );
   return 0;
 };
 
@@ -17,9 +20,16 @@ export const importCommand: CommandHandler = async (ctx) => {
 export const list: CommandHandler = async (ctx) => {
   const views = await listTemplates(await ctx.host(), ctx.args.positionals[0]);
   if (ctx.json) ctx.out(jsonDocument(views));
-  else if (views.length === 0) ctx.err('No templates. Import one with `ims template import <config> <file.tgz>`.');
+  else if (views.length === 0)
+    ctx.err('No templates. Import one with `ims template import <config> <file.tgz>`.');
   else {
-    const rows = views.map((t) => [t.config, t.name, t.os ?? '-', t.sizeBytes === undefined ? '-' : formatBytes(t.sizeBytes), t.importedAt]);
+    const rows = views.map((t) => [
+      t.config,
+      t.name,
+      t.os ?? '-',
+      t.sizeBytes === undefined ? '-' : formatBytes(t.sizeBytes),
+      t.importedAt,
+    ]);
     for (const line of table(['CONFIG', 'NAME', 'OS', 'SIZE', 'IMPORTED'], rows)) ctx.out(line);
   }
   return 0;

@@ -32,7 +32,12 @@ function waitIpSeconds(args: ParsedArgs): number | undefined {
 function printAddresses(ctx: CommandContext, addresses: GuestAddress[]): void {
   if (ctx.json) ctx.out(jsonDocument(addresses));
   else if (addresses.length === 0) ctx.out('No address known yet.');
-  else for (const line of table(['MAC', 'ADDRESS', 'SOURCE'], addresses.map((a) => [a.mac, `${a.address}/${a.prefix}`, a.source]))) ctx.out(line);
+  else
+    for (const line of table(
+      ['MAC', 'ADDRESS', 'SOURCE'],
+      addresses.map((a) => [a.mac, `${a.address}/${a.prefix}`, a.source]),
+    ))
+      ctx.out(line);
 }
 
 function statusRows(views: VmStatusView[]): string[][] {
@@ -43,10 +48,16 @@ function statusRows(views: VmStatusView[]): string[][] {
 export const create: CommandHandler = async (ctx) => {
   const [config, name] = ctx.args.positionals as [string, string];
   const template = flagString(ctx.args, 'template');
-  if (template === undefined) throw new ImsError('IMS_INVALID_ARGUMENT', '`ims vm create` needs --template <t>.', { hint: `See \`ims template list ${config}\`.` });
+  if (template === undefined)
+    throw new ImsError('IMS_INVALID_ARGUMENT', '`ims vm create` needs --template <t>.', {
+      hint: `See \`ims template list ${config}\`.`,
+    });
   const waitIp = waitIpSeconds(ctx.args);
   const start = hasFlag(ctx.args, 'start');
-  if (waitIp !== undefined && !start) throw new ImsError('IMS_INVALID_ARGUMENT', '--wait-ip needs --start.', { hint: 'Add --start, or run `ims vm start <vm> --wait-ip` later.' });
+  if (waitIp !== undefined && !start)
+    throw new ImsError('IMS_INVALID_ARGUMENT', '--wait-ip needs --start.', {
+      hint: 'Add --start, or run `ims vm start <vm> --wait-ip` later.',
+    });
   const cpus = flagString(ctx.args, 'cpus');
   const memory = flagString(ctx.args, 'memory');
   const mac = flagString(ctx.args, 'mac');
@@ -77,10 +88,18 @@ export const create: CommandHandler = async (ctx) => {
 /** `ims vm list [--config C] [--all]` */
 export const list: CommandHandler = async (ctx) => {
   const config = flagString(ctx.args, 'config');
-  const views = await listVms(await ctx.host(), { all: hasFlag(ctx.args, 'all'), ...(config !== undefined ? { config } : {}) });
+  const views = await listVms(await ctx.host(), {
+    all: hasFlag(ctx.args, 'all'),
+    ...(config !== undefined ? { config } : {}),
+  });
   if (ctx.json) ctx.out(jsonDocument(views));
   else if (views.length === 0) ctx.err('No VMs.');
-  else for (const line of table(['NAME', 'CONFIG', 'PROVIDER', 'STATE', 'PROVIDER-STATE', 'MANAGED'], statusRows(views))) ctx.out(line);
+  else
+    for (const line of table(
+      ['NAME', 'CONFIG', 'PROVIDER', 'STATE', 'PROVIDER-STATE', 'MANAGED'],
+      statusRows(views),
+    ))
+      ctx.out(line);
   return 0;
 };
 
@@ -97,7 +116,10 @@ export const start: CommandHandler = async (ctx) => {
   const name = ctx.args.positionals[0]!;
   const waitIp = waitIpSeconds(ctx.args);
   const params = parseParams(flagStrings(ctx.args, 'param'));
-  const addresses = await startVm(await ctx.host(), name, { params, ...(waitIp !== undefined ? { waitIpSeconds: waitIp } : {}) });
+  const addresses = await startVm(await ctx.host(), name, {
+    params,
+    ...(waitIp !== undefined ? { waitIpSeconds: waitIp } : {}),
+  });
   if (ctx.json) ctx.out(jsonDocument({ name, started: true, addresses }));
   else {
     ctx.out(`Started "${name}".`);
@@ -111,7 +133,10 @@ export const stop: CommandHandler = async (ctx) => {
   const name = ctx.args.positionals[0]!;
   const timeout = flagString(ctx.args, 'timeout');
   const force = hasFlag(ctx.args, 'force');
-  await stopVm(await ctx.host(), name, { force, timeoutSeconds: timeout === undefined ? 60 : parsePositiveInt(timeout, '--timeout', 86_400) });
+  await stopVm(await ctx.host(), name, {
+    force,
+    timeoutSeconds: timeout === undefined ? 60 : parsePositiveInt(timeout, '--timeout', 86_400),
+  });
   if (ctx.json) ctx.out(jsonDocument({ name, stopped: true, forced: force }));
   else ctx.out(`Stopped "${name}"${force ? ' (forced)' : ''}.`);
   return 0;
@@ -142,7 +167,13 @@ export const remove: CommandHandler = async (ctx) => {
 };
 
 function metricsRows(views: VmMetricsView[]): string[][] {
-  return views.map((m) => [m.vm, String(m.vcpus), `${m.cpuPercent.toFixed(1)}%`, `${(m.cpuTimeNs / 1e9).toFixed(2)} s`, `${formatBytes(m.memoryUsedBytes)} / ${formatBytes(m.memoryTotalBytes)}`]);
+  return views.map((m) => [
+    m.vm,
+    String(m.vcpus),
+    `${m.cpuPercent.toFixed(1)}%`,
+    `${(m.cpuTimeNs / 1e9).toFixed(2)} s`,
+    `${formatBytes(m.memoryUsedBytes)} / ${formatBytes(m.memoryTotalBytes)}`,
+  ]);
 }
 
 /** `ims vm metrics <vm>... [--watch S]` */
@@ -207,7 +238,10 @@ export const bootparams: CommandHandler = async (ctx) => {
   if (ctx.json) ctx.out(jsonDocument(params));
   else {
     ctx.out(`hostname: ${params.hostname}`);
-    for (const [i, n] of params.nics.entries()) ctx.out(`nic${i}: ${n.mac} ${n.address === 'dhcp' ? 'dhcp' : `${n.address.address}/${n.address.prefix}`}${n.gateway ? ` via ${n.gateway}` : ''}`);
+    for (const [i, n] of params.nics.entries())
+      ctx.out(
+        `nic${i}: ${n.mac} ${n.address === 'dhcp' ? 'dhcp' : `${n.address.address}/${n.address.prefix}`}${n.gateway ? ` via ${n.gateway}` : ''}`,
+      );
     if (params.dns.length > 0) ctx.out(`dns: ${params.dns.join(' ')}`);
     ctx.out(`ssh keys: ${params.sshKeys.length}`);
     for (const [k, v] of Object.entries(params.params)) ctx.out(`param ${k}=${JSON.stringify(v)}`);

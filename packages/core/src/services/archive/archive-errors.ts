@@ -43,14 +43,11 @@ export function extractionAborted(cause?: unknown): ImsError {
   );
 }
 
-/**
- * A failure writing into the target directory (no space, permissions, I/O). The catalogue has no
- * I/O code; `IMS_INTERNAL` is the nearest, and the message carries the system's reason.
- */
+/** A failure writing into the target directory (no space, permissions, I/O); the message carries the system's reason. */
 export function targetWriteFailed(entry: string, error: unknown): ImsError {
   const code = errnoCode(error);
   return new ImsError(
-    'IMS_INTERNAL',
+    'IMS_IO_FAILED',
     `Writing archive entry ${JSON.stringify(entry)} into the target directory failed: ${describe(error)}.`,
     {
       hint: 'Check free space and permissions of the target directory; nothing extracted was kept.',
