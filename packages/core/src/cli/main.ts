@@ -1,5 +1,5 @@
 import { ImsError } from '@ims/spi';
-import { resolveImsHome } from '../state/file-store.js';
+import { resolveImsHome } from '../state/home.js';
 import type { CommandContext } from './command-context.js';
 import { findCommand } from './command-table.js';
 import { commandHelp, generalHelp } from './help.js';

@@ -1,4 +1,5 @@
 import type { ProgressReporter, ProgressTask } from '@ims/spi';
+import { formatBytes } from './format.js';
 
 /** A reporter that draws nothing (stderr is not a terminal, or `--json`). */
 export const silentProgress: ProgressReporter = {
@@ -8,15 +9,8 @@ export const silentProgress: ProgressReporter = {
 const WIDTH = 28;
 
 function formatAmount(value: number, unit: string | undefined): string {
-  if (unit !== 'bytes') return unit === 'seconds' ? `${value.toFixed(0)}s` : String(Math.round(value));
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = value;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+  if (unit === 'bytes') return formatBytes(value);
+  return unit === 'seconds' ? `${value.toFixed(0)}s` : String(Math.round(value));
 }
 
 /** A reporter that redraws one line on a terminal stream, at most every 100 ms. */

@@ -9,6 +9,7 @@ import { acquireFileLock, type FileLock } from './lock.js';
 import { loadStateDocument } from './migrations.js';
 import { emptyState, type StateV1 } from './model.js';
 import { loadSecretsDocument, secretsProblem, serializeSecrets } from './secrets-document.js';
+import { invalidUpdate } from './state-errors.js';
 import type { SecretsByConfig, StateStore } from './store.js';
 
 /** File names inside `IMS_HOME`. */
@@ -34,14 +35,7 @@ export interface FileStateStoreOptions {
   now?: () => Date;
 }
 
-/** The IMS home directory: `$IMS_HOME` if set, else `~/.ims`. */
-export function resolveImsHome(env: NodeJS.ProcessEnv = process.env): string {
-  const home = env.HOME || homedir();
-  const fromEnv = env.IMS_HOME?.trim();
-  if (!fromEnv) return join(home, '.ims');
-  if (fromEnv === '~') return home;
-  return resolve(fromEnv.startsWith('~/') ? join(home, fromEnv.slice(2)) : fromEnv);
-}
+export { resolveImsHome } from './home.js';
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -108,13 +102,7 @@ class FileStateStore implements StateStore {
       const result = await fn(draft);
       const problem = stateV1Problem(draft);
       if (problem !== undefined) {
-        throw new ImsError(
-          'IMS_INTERNAL',
-          `A state update produced an invalid document (${problem}); nothing was saved.`,
-          {
-            hint: 'This is a bug in IMS; please report it.',
-          },
-        );
+        throw invalidUpdate('state', problem);
       }
       const after = serializeState(draft);
       if (after === before) return result;
@@ -142,13 +130,7 @@ class FileStateStore implements StateStore {
       await fn(all);
       const problem = secretsProblem(all);
       if (problem !== undefined) {
-        throw new ImsError(
-          'IMS_INTERNAL',
-          `A secrets update produced an invalid document (${problem}); nothing was saved.`,
-          {
-            hint: 'This is a bug in IMS; please report it.',
-          },
-        );
+        throw invalidUpdate('secrets', problem);
       }
       const after = serializeSecrets(all);
       if (after === before || (before === undefined && Object.keys(all).length === 0)) return;

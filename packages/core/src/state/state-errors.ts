@@ -46,3 +46,14 @@ export function redactedJsonError(error: unknown): string {
     ? 'it is not valid JSON'
     : `it is not valid JSON (error at position ${position})`;
 }
+
+/** An update function left a document that does not pass its shape check: a bug, nothing is saved. */
+export function invalidUpdate(what: 'state' | 'secrets', problem: string): ImsError {
+  return new ImsError(
+    'IMS_INTERNAL',
+    `A ${what} update produced an invalid document (${problem}); nothing was saved.`,
+    {
+      hint: 'This is a bug in IMS; please report it.',
+    },
+  );
+}

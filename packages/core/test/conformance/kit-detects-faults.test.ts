@@ -2,6 +2,7 @@ import {
   ImsError,
   isImsError,
   NAME_PATTERN,
+  PROVIDER_OPERATIONS,
   PROVIDER_PLUGIN_BRAND,
   type Provider,
   type ProviderPlugin,
@@ -10,23 +11,7 @@ import { type ConformanceCheck, conformanceChecks, defaultBootParams } from '@im
 import { describe, expect, it } from 'vitest';
 import { loadMemoryPlugin, type MemoryFixtureOptions, memoryFixture } from './memory-fixture.js';
 
-const PROVIDER_METHODS = [
-  'describe',
-  'importTemplate',
-  'listTemplates',
-  'deleteTemplate',
-  'createVm',
-  'startVm',
-  'stopVm',
-  'suspendVm',
-  'resumeVm',
-  'deleteVm',
-  'getStatus',
-  'listVms',
-  'getMetrics',
-  'getAddresses',
-  'close',
-] as const satisfies readonly (keyof Provider)[];
+const PROVIDER_METHODS = [...PROVIDER_OPERATIONS, 'close'] as const;
 
 /** The real provider with some of its methods replaced. */
 function broken(real: Provider, changes: Partial<Provider>): Provider {
