@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ImsError, isImsError } from '@ims/spi';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
