@@ -132,6 +132,7 @@ export async function createVm(
   assertValidName('configuration', configName);
   assertValidName('vm', name);
   assertValidName('template', request.template);
+  const sshKeys = await readPublicKeys(request.sshKeyFiles ?? []);
   const { provider, record: config } = await host.provider(configName);
   if (!config.templates[request.template]) {
     throw new ImsError(
@@ -142,7 +143,6 @@ export async function createVm(
       },
     );
   }
-  const sshKeys = await readPublicKeys(request.sshKeyFiles ?? []);
   const nic: VmNicRecord = {
     mac: request.mac ?? '',
     address: request.address ?? 'dhcp',
