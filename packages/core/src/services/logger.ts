@@ -25,8 +25,14 @@ export interface LoggerOptions {
   tag?: string;
 }
 
+/** A logger that makes children tagged `parent/child`. */
+export interface TaggedLogger extends Logger {
+  /** A logger whose lines carry one more tag. */
+  child(tag: string): TaggedLogger;
+}
+
 /** A logger that writes `level [tag] message {fields}` lines, secrets redacted. */
-export function createLogger(options: LoggerOptions): Logger & { child(tag: string): Logger } {
+export function createLogger(options: LoggerOptions): TaggedLogger {
   const line = (level: string, message: string, fields?: Record<string, unknown>) => {
     if (!options.verbose && (level === 'debug' || level === 'info')) return;
     const tag = options.tag ? ` [${options.tag}]` : '';
