@@ -16,20 +16,10 @@ export { ImsHost } from './host/ims-host.js';
 export { installPlugin, removePlugin } from './host/plugin-admin.js';
 export type { ImportOptions, TemplateView } from './host/templates.js';
 export { deleteTemplate, importTemplate, listTemplates } from './host/templates.js';
-export type { CreateVmRequest, VmMetricsView, VmStatusView } from './host/vms.js';
-export {
-  bootParamsOf,
-  createVm,
-  deleteVm,
-  listVms,
-  pauseVm,
-  setVmAddress,
-  startVm,
-  stopVm,
-  vmAddresses,
-  vmMetrics,
-  vmStatus,
-} from './host/vms.js';
+export type { VmMetricsView, VmStatusView } from './host/vm-observe.js';
+export { listVms, vmAddresses, vmMetrics, vmStatus } from './host/vm-observe.js';
+export type { CreateVmRequest } from './host/vms.js';
+export { bootParamsOf, createVm, deleteVm, pauseVm, setVmAddress, startVm, stopVm } from './host/vms.js';
 export { createArchiveExtractor } from './services/archive/extract.js';
 export { createLocalRunner } from './services/local-runner.js';
 export { createSshConnector } from './services/ssh/connector.js';

@@ -2,20 +2,22 @@ import { writeFile } from 'node:fs/promises';
 import { type BootImageBuilder, type GuestAddress, ImsError, TOKENS } from '@ims/spi';
 import { parseAddress, parseIp, parseMac, parseParams, parsePositiveInt } from '../../host/vm-input.js';
 import {
-  bootParamsOf,
-  createVm,
-  deleteVm,
   listVms,
-  pauseVm,
-  setVmAddress,
-  startVm,
-  stopVm,
   type VmMetricsView,
   type VmStatusView,
   vmAddresses,
   vmMetrics,
-  vmRecord,
   vmStatus,
+} from '../../host/vm-observe.js';
+import {
+  bootParamsOf,
+  createVm,
+  deleteVm,
+  pauseVm,
+  setVmAddress,
+  startVm,
+  stopVm,
+  vmRecord,
 } from '../../host/vms.js';
 import type { CommandContext, CommandHandler } from '../command-context.js';
 import { formatBytes, jsonDocument, table } from '../output.js';
