@@ -10,7 +10,7 @@ import type {
   SshConnector,
 } from '@ims/spi';
 import { createArchiveExtractor } from '../services/archive/extract.js';
-import { unavailableBootImage } from '../services/boot-image.js';
+import { createBootImageBuilder } from '../services/boot-image/builder.js';
 import { systemClock } from '../services/clock.js';
 import { createLocalRunner } from '../services/local-runner.js';
 import { createLogger } from '../services/logger.js';
@@ -59,7 +59,7 @@ export function defaultHostServices(options: DefaultServicesOptions): HostServic
     localRunner: createLocalRunner(),
     ssh: createSshConnector({ knownHostsPath: join(options.home, 'known_hosts'), logger }),
     archives: createArchiveExtractor(),
-    bootImage: unavailableBootImage,
+    bootImage: createBootImageBuilder(),
     progress: silentProgress,
     clock: systemClock,
     signal: options.signal ?? new AbortController().signal,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   assertValidName,
+  type BootImageBuilder,
   type BootParams,
   type Clock,
   type GuestAddress,
@@ -125,6 +126,11 @@ export async function createVm(
     params: request.params ?? {},
     createdAt: new Date().toISOString(),
   };
+  // Refuse parameters the guest could not receive now, not at the first start (the MAC is not
+  // known before the provider creates the VM: a placeholder stands in for the check).
+  host
+    .service<BootImageBuilder>(TOKENS.BootImage)
+    .renderConf(bootParamsOf({ ...record, nics: [{ ...nic, mac: nic.mac || '52:54:00:00:00:01' }] }));
   await host.store.update((state) => {
     const existing = state.vms[name];
     if (existing) {
@@ -164,12 +170,25 @@ export async function createVm(
   }
 }
 
+/**
+ * The guest hostname for a VM name: VM names may hold `_` and empty or dash-edged dot-separated
+ * parts, which hostnames (RFC 1123) may not; those become `-` or are dropped.
+ */
+export function hostnameFor(vmName: string): string {
+  const labels = vmName
+    .replaceAll('_', '-')
+    .split('.')
+    .map((label) => label.replace(/^-+|-+$/g, '').slice(0, 63))
+    .filter((label) => label.length > 0);
+  return labels.length > 0 ? labels.join('.') : 'vm';
+}
+
 /** The boot parameters a VM receives on its next start (`extra` for this start only). */
 export function bootParamsOf(record: VmRecord, extra: Record<string, string> = {}): BootParams {
   const params = parseParams(Object.entries({ ...record.params, ...extra }).map(([k, v]) => `${k}=${v}`));
   return {
     vmName: record.name,
-    hostname: record.name,
+    hostname: hostnameFor(record.name),
     nics: record.nics.map((n) => ({
       mac: n.mac,
       address: n.address,
@@ -294,6 +313,7 @@ export async function setVmAddress(
     if (options.gateway !== undefined) nic.gateway = options.gateway;
     else if (address === 'dhcp') delete nic.gateway;
     if (options.dns !== undefined) vm.dns = options.dns;
+    host.service<BootImageBuilder>(TOKENS.BootImage).renderConf(bootParamsOf(vm));
     return vm;
   });
 }

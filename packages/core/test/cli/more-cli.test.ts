@@ -79,9 +79,13 @@ describe('templates, addresses and deletions through the CLI', () => {
       gateway: '10.0.2.2',
     });
     expect(params.dns).toEqual(['10.0.2.3']);
-    const image = await ims('vm', 'bootparams', 'db-1', '--out', join(home, 'x.iso'));
-    expect(image.code).toBe(1);
-    expect(image.stderr).toContain('not available in this version');
+    const iso = join(home, 'x.iso');
+    const image = await ims('vm', 'bootparams', 'db-1', '--out', iso);
+    expect(image.stderr).toBe('');
+    expect(image.code).toBe(0);
+    const conf = execFileSync('isoinfo', ['-J', '-x', '/bootparams.conf', '-i', iso], { encoding: 'utf8' });
+    expect(conf).toContain("IMS_NET0_ADDRESS='10.0.2.20/24'");
+    expect(conf).toContain("IMS_HOSTNAME='db-1'");
 
     const tpl = await ims('template', 'delete', 'mem', 'from-http');
     expect(tpl.code).toBe(1);
