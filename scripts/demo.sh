@@ -2,7 +2,7 @@
 # The demo: the ims CLI in a throw-away IMS_HOME, on the libvirt provider (the default one).
 # Each step shows the command, its output and its exit code, and checks the code is the expected one.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 export IMS_HOME="$PWD/.ims-demo"
 rm -rf "$IMS_HOME"
 unexpected=0
