@@ -13,6 +13,7 @@ import { rejectedImsError, tempDir } from '../../../test/boot-image/tools.js';
 import { BOOTPARAMS_CONF_MAX_BYTES, renderBootParamsConf } from './bootparams-conf.js';
 import {
   BOOT_IMAGE_MAX_BYTES,
+  BOOT_IMAGE_MIN_SECTORS,
   BOOT_IMAGE_VOLUME_ID,
   bootImageFiles,
   createBootImageBuilder,
@@ -58,6 +59,9 @@ describe('createBootImageBuilder', () => {
 
     const description = await describeWithIsoinfo(path);
     expect(description).toMatch(new RegExp(`^Volume id: ${BOOT_IMAGE_VOLUME_ID}$`, 'm'));
+    // Padded so busybox's findfs (which skips devices under ~68 KiB) finds it by label.
+    expect(image.length).toBe(BOOT_IMAGE_MIN_SECTORS * 2048);
+    expect(description).toMatch(new RegExp(`^Volume size is: ${BOOT_IMAGE_MIN_SECTORS}$`, 'm'));
     expect(description).toMatch(/Joliet with UCS level 3 found/);
     expect((await listWithIsoinfo(path, false)).map((entry) => entry.name).sort()).toEqual([
       '.',

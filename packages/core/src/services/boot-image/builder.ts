@@ -23,9 +23,19 @@ export function bootImageFiles(params: BootParams): IsoFile[] {
   ];
 }
 
+/**
+ * The smallest image, in 2048-byte sectors (128 KiB): busybox's `findfs`/volume_id ignore devices
+ * smaller than about 68 KiB, so a smaller image would never be found by label in busybox guests.
+ */
+export const BOOT_IMAGE_MIN_SECTORS = 64;
+
 /** The ISO 9660 + Joliet image (label `cidata`) holding {@link bootImageFiles}; byte-identical for the same params. */
 export function buildBootImage(params: BootParams): Uint8Array {
-  const image = buildIso({ volumeId: BOOT_IMAGE_VOLUME_ID, files: bootImageFiles(params) });
+  const image = buildIso({
+    volumeId: BOOT_IMAGE_VOLUME_ID,
+    files: bootImageFiles(params),
+    minSectors: BOOT_IMAGE_MIN_SECTORS,
+  });
   if (image.length > BOOT_IMAGE_MAX_BYTES) {
     throw refusedBootParams(
       `the boot image would be ${image.length} bytes, ${image.length - BOOT_IMAGE_MAX_BYTES} over the limit of ${BOOT_IMAGE_MAX_BYTES} bytes (512 KiB)`,

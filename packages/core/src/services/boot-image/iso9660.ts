@@ -36,6 +36,8 @@ export interface IsoSpec {
   volumeId: string;
   /** The files of the root directory; their data is written in this order. */
   files: readonly IsoFile[];
+  /** Pad the volume (zero sectors at the end, counted in the volume size) to at least this many sectors. */
+  minSectors?: number;
 }
 
 /** The one timestamp every date field carries, so that the same input gives the same bytes. */
@@ -109,7 +111,7 @@ export function buildIso(spec: IsoSpec): Uint8Array {
     nextSector += sectorsFor(file.data.length);
     placed.set(file.joliet, { ...file, extent });
   }
-  const totalSectors = nextSector;
+  const totalSectors = Math.max(nextSector, spec.minSectors ?? 0);
 
   const primary: Tree = {
     kind: 'primary',
