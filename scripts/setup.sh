@@ -7,10 +7,12 @@ cd "$(dirname "$0")/.."
 # Debian packages: OpenSSH (the SSH tests run a real sshd on 127.0.0.1), tar/gzip for templates;
 # qemu, busybox-static, e2fsprogs, cpio, kmod, debootstrap to build and boot templates;
 # xorriso, genisoimage (isoinfo) and python3-yaml to read boot images back; shellcheck for the guest scripts;
-# libvirt (daemon, clients, libxml2-utils for virt-xml-validate) and tini to run libvirtd without systemd.
+# libvirt (daemon, clients, libxml2-utils for virt-xml-validate) and tini to run libvirtd without systemd;
+# Apache libcloud with the libvirt binding, the peer of the libvirt benchmarks.
 APT_PACKAGES=(openssh-server openssh-client tar gzip ca-certificates
   qemu-system-x86 qemu-utils busybox-static e2fsprogs xorriso genisoimage cpio kmod shellcheck debootstrap zstd
-  python3-yaml libvirt-daemon-system libvirt-clients libxml2-utils tini)
+  python3-yaml libvirt-daemon-system libvirt-clients libxml2-utils tini
+  python3-libcloud python3-libvirt)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,64 +1,9 @@
 import { defineProvider } from '@ims/spi';
-import { Type } from '@ims/spi/schema';
-import { unavailableProvider } from './unavailable.js';
+import { type LibvirtConfig, LibvirtConfigSchema } from './config.js';
+import { LibvirtProvider } from './provider.js';
 
-/** Configuration of a libvirt provider instance (`ims config create NAME --provider libvirt ...`). */
-export const LibvirtConfigSchema = Type.Object(
-  {
-    uri: Type.String({
-      default: 'qemu:///system',
-      pattern: '^(qemu|test)(\\+(unix|ssh))?://[^\\s]*$',
-      description: 'libvirt connection URI: qemu:///system, qemu+ssh://user@host/system, or test:///default',
-    }),
-    domainType: Type.Union([Type.Literal('kvm'), Type.Literal('qemu')], {
-      default: 'kvm',
-      description: 'domain type: kvm (hardware virtualization) or qemu (software emulation)',
-    }),
-    pool: Type.String({
-      default: 'ims',
-      pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$',
-      description: 'storage pool for templates, disks and boot images',
-    }),
-    network: Type.String({
-      default: 'user',
-      pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$',
-      description: 'libvirt network for the NIC, or "user" for user-mode networking',
-    }),
-    nicModel: Type.String({
-      default: 'virtio',
-      pattern: '^[a-z0-9-]{1,32}$',
-      description: 'NIC model (virtio, e1000, rtl8139)',
-    }),
-    consoleLogDir: Type.Optional(
-      Type.String({ description: 'directory for guest serial console logs (on the libvirt host)' }),
-    ),
-    defaultCpus: Type.Integer({
-      default: 1,
-      minimum: 1,
-      maximum: 256,
-      description: 'vCPUs of a new VM when --cpus is not given',
-    }),
-    defaultMemory: Type.Integer({
-      default: 512,
-      minimum: 32,
-      description: 'memory of a new VM in MiB when --memory is not given',
-    }),
-    sshKey: Type.Optional(Type.String({ description: 'private key file for qemu+ssh:// URIs' })),
-    sshPassword: Type.Optional(
-      Type.String({
-        writeOnly: true,
-        description: 'SSH password for qemu+ssh:// URIs (prefer --ssh-password-env VAR)',
-      }),
-    ),
-    hostKeyFingerprint: Type.Optional(
-      Type.String({
-        pattern: '^SHA256:[A-Za-z0-9+/]{43}$',
-        description: 'expected SSH host key (SHA256:...) for qemu+ssh:// URIs',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
+export { type LibvirtConfig, LibvirtConfigSchema } from './config.js';
+export { LibvirtProvider } from './provider.js';
 
 /** The libvirt provider plugin. */
 export default defineProvider({
@@ -73,5 +18,5 @@ export default defineProvider({
     unmanagedVms: true,
     templateDelete: true,
   },
-  create: () => unavailableProvider('libvirt'),
+  create: (context, config: LibvirtConfig) => new LibvirtProvider(context, config),
 });
