@@ -12,7 +12,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['ssh2', 'cpu-features'],
+  // TypeBox stays external so the host and the providers (through @ims/spi/schema) share one loaded copy.
+  external: ['ssh2', 'cpu-features', '@sinclair/typebox'],
   // CommonJS dependencies call require() for Node built-ins; give the ESM bundle a real one.
   banner: {
     js: "import { createRequire as __imsCreateRequire } from 'node:module'; const require = __imsCreateRequire(import.meta.url);",
