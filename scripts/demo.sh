@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit
 export IMS_HOME="$PWD/.ims-demo"
 rm -rf "$IMS_HOME"
-mkdir -m 700 -p "$IMS_HOME"
+mkdir -m 700 "$IMS_HOME"
 unexpected=0
 
 step() { # expected-exit-code description -- ims words...
