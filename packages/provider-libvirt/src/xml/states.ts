@@ -1,16 +1,9 @@
 import type { VmState, VmStatus } from '@ims/spi';
 
+import { DomainState } from '../rpc/flags.js';
+
 /** libvirt's `virDomainState` numbers (include/libvirt/libvirt-domain.h). */
-export const DomainState = {
-  NOSTATE: 0,
-  RUNNING: 1,
-  BLOCKED: 2,
-  PAUSED: 3,
-  SHUTDOWN: 4,
-  SHUTOFF: 5,
-  CRASHED: 6,
-  PMSUSPENDED: 7,
-} as const;
+export { DomainState };
 
 /** libvirt's word for each state number, the `providerState` IMS reports. */
 const STATE_WORDS = [
