@@ -12,8 +12,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // TypeBox stays external so the host and the providers (through @ims/spi/schema) share one loaded copy.
-  external: ['ssh2', 'cpu-features', '@sinclair/typebox'],
+  external: ['ssh2', 'cpu-features'],
   // CommonJS dependencies call require() for Node built-ins; give the ESM bundle a real one.
   banner: {
     js: "import { createRequire as __imsCreateRequire } from 'node:module'; const require = __imsCreateRequire(import.meta.url);",

@@ -9,13 +9,11 @@ import type {
   ProviderContext,
   SshConnector,
 } from '@ims/spi';
-import { createArchiveExtractor } from '../services/archive/extract.js';
 import { createBootImageBuilder } from '../services/boot-image/builder.js';
 import { systemClock } from '../services/clock.js';
 import { createLocalRunner } from '../services/local-runner.js';
 import { createLogger } from '../services/logger.js';
 import { silentProgress } from '../services/progress.js';
-import { createSshConnector } from '../services/ssh/connector.js';
 
 /** A logger that can make tagged children (the host's own logger). */
 export type HostLogger = ReturnType<typeof createLogger>;
@@ -50,6 +48,33 @@ export interface DefaultServicesOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The SSH connector, loading ssh2 (a large CommonJS module with a native binding) only when a
+ * provider first connects: most commands never use SSH, and loading it costs ~20 ms of start-up.
+ */
+function lazySshConnector(knownHostsPath: string, logger: HostLogger): SshConnector {
+  let connector: Promise<SshConnector> | undefined;
+  return {
+    connect: async (target, signal) => {
+      connector ??= import('../services/ssh/connector.js').then((m) =>
+        m.createSshConnector({ knownHostsPath, logger }),
+      );
+      return (await connector).connect(target, signal);
+    },
+  };
+}
+
+/** The archive extractor, loading tar-stream only when a template is imported. */
+function lazyArchiveExtractor(): ArchiveExtractor {
+  let extractor: Promise<ArchiveExtractor> | undefined;
+  return {
+    extract: async (archive, targetDir, options) => {
+      extractor ??= import('../services/archive/extract.js').then((m) => m.createArchiveExtractor());
+      return (await extractor).extract(archive, targetDir, options);
+    },
+  };
+}
+
 /** The real host services. */
 export function defaultHostServices(options: DefaultServicesOptions): HostServices {
   const logger =
@@ -57,8 +82,8 @@ export function defaultHostServices(options: DefaultServicesOptions): HostServic
   return {
     logger,
     localRunner: createLocalRunner(),
-    ssh: createSshConnector({ knownHostsPath: join(options.home, 'known_hosts'), logger }),
-    archives: createArchiveExtractor(),
+    ssh: lazySshConnector(join(options.home, 'known_hosts'), logger),
+    archives: lazyArchiveExtractor(),
     bootImage: createBootImageBuilder(),
     progress: silentProgress,
     clock: systemClock,
