@@ -90,7 +90,7 @@ export class TemplateStore {
     const records = await Promise.all(names.filter((n) => NAME_PATTERN.test(n)).map((n) => this.get(n)));
     return records
       .filter((r): r is TemplateRecord => r !== undefined)
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Writes a record atomically (a reader sees the old or the new one, never half). */

@@ -1,4 +1,5 @@
 import { ImsError, type ProviderPlugin, SPI_VERSION } from '@ims/spi';
+import { compareText } from '../compare-text.js';
 import { listCandidates, type SearchRoot } from './candidates.js';
 import { inspectPackage } from './inspect-package.js';
 import { loadPlugin } from './load-plugin.js';
@@ -157,6 +158,6 @@ export class PluginRegistry {
         dir: f.dir,
       }),
     );
-    return [...good, ...bad].sort((a, b) => a.package.localeCompare(b.package) || a.dir.localeCompare(b.dir));
+    return [...good, ...bad].sort((a, b) => compareText(a.package, b.package) || compareText(a.dir, b.dir));
   }
 }

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertValidName, type ConnectionInfo, ImsError } from '@ims/spi';
+import { compareText } from '../compare-text.js';
 import type { ConfigRecord } from '../state/model.js';
 import { optionSpecs, splitSecrets, validateConfig } from './config-options.js';
 import type { ImsHost } from './ims-host.js';
@@ -96,7 +97,7 @@ export async function listConfigs(host: ImsHost): Promise<ConfigView[]> {
       view(c, Object.keys(await host.store.readSecrets(c.name)), vmsPer.get(c.name) ?? 0),
     ),
   );
-  return views.sort((a, b) => a.name.localeCompare(b.name));
+  return views.sort((a, b) => compareText(a.name, b.name));
 }
 
 function countVms(configs: string[]): Map<string, number> {

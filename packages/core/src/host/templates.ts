@@ -12,6 +12,7 @@ import {
   type TemplateMetadata,
   TOKENS,
 } from '@ims/spi';
+import { compareText } from '../compare-text.js';
 import type { TemplateRecord } from '../state/model.js';
 import type { ImsHost } from './ims-host.js';
 
@@ -196,7 +197,7 @@ export async function listTemplates(host: ImsHost, configName?: string): Promise
   return Object.values(state.configs)
     .filter((c) => configName === undefined || c.name === configName)
     .flatMap((c) => Object.values(c.templates).map((t) => ({ ...t, config: c.name })))
-    .sort((a, b) => a.config.localeCompare(b.config) || a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.config, b.config) || compareText(a.name, b.name));
 }
 
 /** Deletes a template; refused while VMs created from it exist. */

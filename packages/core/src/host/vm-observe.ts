@@ -1,4 +1,5 @@
 import { assertValidName, type Clock, type GuestAddress, ImsError, TOKENS, type VmState } from '@ims/spi';
+import { compareText } from '../compare-text.js';
 import type { ImsHost } from './ims-host.js';
 import { vmRecord } from './vms.js';
 
@@ -112,7 +113,7 @@ export async function listVms(
       }
     }),
   );
-  return perConfig.flat().sort((a, b) => a.config.localeCompare(b.config) || a.name.localeCompare(b.name));
+  return perConfig.flat().sort((a, b) => compareText(a.config, b.config) || compareText(a.name, b.name));
 }
 
 /** CPU and memory of VMs, batched per configuration; CPU % over `intervalMs` when the hypervisor does not measure it. */
