@@ -151,8 +151,13 @@ export class XdrWriter {
 export class XdrReader {
   private offset = 0;
 
+  // One view for all reads: a DataView per integer made listing 1,000 domains measurably slower.
+  private readonly dataView: DataView;
+
   /** @param data the encoded bytes */
-  constructor(private readonly data: Uint8Array) {}
+  constructor(private readonly data: Uint8Array) {
+    this.dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
 
   /** Bytes not read yet. */
   get remaining(): number {
@@ -160,7 +165,7 @@ export class XdrReader {
   }
 
   private view(): DataView {
-    return new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength);
+    return this.dataView;
   }
 
   private need(bytes: number, what: string): void {
