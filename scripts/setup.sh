@@ -26,6 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ $had_policy = 1 ] || rm -f "$policy"
 fi
 
+# The template builder fetches Debian's kernel and busybox with `apt-get download`: it needs package lists.
+if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then apt-get update -qq; fi
+
 # pnpm 10 (corepack on Node 20 cannot verify current pnpm signatures, so install it with npm).
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version | cut -d. -f1)" != 10 ]; then
   npm install -g --no-audit --no-fund pnpm@10.34.8 >/dev/null
