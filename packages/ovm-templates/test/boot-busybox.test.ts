@@ -2,10 +2,9 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type AgentInterface,
   BOOT_FAILED,
   ECHO_HOOK,
-  HOSTILE_GREETING,
+  expectGuestConfigured,
   overlay,
   requireQemu,
   testBootParams,
@@ -62,21 +61,7 @@ describe('booting the busybox template under qemu (TCG)', () => {
     try {
       const readyMs = await guest.waitForConsole(/IMS: ready/, 120_000, BOOT_FAILED);
       console.log(`busybox template: qemu start to "IMS: ready" in ${(readyMs / 1000).toFixed(1)} s (TCG)`);
-      const output = guest.console();
-      expect(output).toContain(`IMS: hostname ${VM}`);
-      expect(output).toMatch(/IMS: configured \S+ 52:54:00:12:34:56 10\.0\.2\.15\/24/);
-      expect(output).toContain(`greeting=[${HOSTILE_GREETING}]`);
-      expect(output).toContain('app=[hello from the application disk]');
-      expect(output).not.toContain('PWNED');
-
-      const interfaces = (await guest.agent(
-        { execute: 'guest-network-get-interfaces' },
-        30_000,
-      )) as AgentInterface[];
-      const nic = interfaces.find((entry) => entry['hardware-address'] === MAC);
-      expect(nic?.['ip-addresses']).toEqual(
-        expect.arrayContaining([expect.objectContaining({ 'ip-address': '10.0.2.15', prefix: 24 })]),
-      );
+      await expectGuestConfigured(guest, VM, MAC, 30_000);
       expect(await guest.agent({ execute: 'guest-get-host-name' }, 10_000)).toEqual({ 'host-name': VM });
 
       await guest.qmp({ execute: 'system_powerdown' });

@@ -2,10 +2,9 @@ import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type AgentInterface,
   BOOT_FAILED,
   ECHO_HOOK,
-  HOSTILE_GREETING,
+  expectGuestConfigured,
   overlay,
   requireQemu,
   testBootParams,
@@ -152,21 +151,7 @@ describe('ims-template-build --base debootstrap', () => {
       console.log(
         `debootstrap template: qemu start to "IMS: ready" in ${(readyMs / 1000).toFixed(1)} s (TCG)`,
       );
-      const output = guest.console();
-      expect(output).toContain(`IMS: hostname ${VM}`);
-      expect(output).toMatch(/IMS: configured \S+ 52:54:00:ab:cd:01 10\.0\.2\.15\/24/);
-      expect(output).toContain(`greeting=[${HOSTILE_GREETING}]`);
-      expect(output).toContain('app=[hello from the application disk]');
-      expect(output).not.toContain('PWNED');
-
-      const interfaces = (await guest.agent(
-        { execute: 'guest-network-get-interfaces' },
-        60_000,
-      )) as AgentInterface[];
-      const nic = interfaces.find((entry) => entry['hardware-address'] === MAC);
-      expect(nic?.['ip-addresses']).toEqual(
-        expect.arrayContaining([expect.objectContaining({ 'ip-address': '10.0.2.15', prefix: 24 })]),
-      );
+      await expectGuestConfigured(guest, VM, MAC, 60_000);
       const state = await agentExec(guest, '/bin/sh', [
         '-c',
         // Host keys are made by a unit of multi-user.target, after the boot scripts reported ready.

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { BootParams } from '@ims/spi';
 import { expect } from 'vitest';
 import { requireTool, run } from './builder.js';
-import type { GuestDisk } from './qemu.js';
+import type { Guest, GuestDisk } from './qemu.js';
 
 /** A user parameter no shell may ever run: quotes, command substitution, backticks. */
 export const HOSTILE_GREETING = `it's "quoted" $(touch /tmp/pwned) \`id\` done`;
@@ -54,4 +54,31 @@ export interface AgentInterface {
   'hardware-address'?: string;
   /** Its addresses. */
   'ip-addresses'?: { 'ip-address': string; prefix: number; 'ip-address-type': string }[];
+}
+
+/**
+ * What every template must show once booted with {@link testBootParams} and {@link ECHO_HOOK}: the
+ * console lines of the boot scripts, the hostile parameter printed literally and never run, the
+ * application disk, and the configured address as the guest agent reports it.
+ */
+export async function expectGuestConfigured(
+  guest: Guest,
+  vm: string,
+  mac: string,
+  agentTimeoutMs: number,
+): Promise<void> {
+  const output = guest.console();
+  expect(output).toContain(`IMS: hostname ${vm}`);
+  expect(output).toMatch(new RegExp(`IMS: configured \\S+ ${mac} 10\\.0\\.2\\.15/24`));
+  expect(output).toContain(`greeting=[${HOSTILE_GREETING}]`);
+  expect(output).toContain('app=[hello from the application disk]');
+  expect(output).not.toContain('PWNED');
+  const interfaces = (await guest.agent(
+    { execute: 'guest-network-get-interfaces' },
+    agentTimeoutMs,
+  )) as AgentInterface[];
+  const nic = interfaces.find((entry) => entry['hardware-address'] === mac);
+  expect(nic?.['ip-addresses']).toEqual(
+    expect.arrayContaining([expect.objectContaining({ 'ip-address': '10.0.2.15', prefix: 24 })]),
+  );
 }
