@@ -75,6 +75,11 @@ function lazyArchiveExtractor(): ArchiveExtractor {
   };
 }
 
+/** Where every SSH host key is verified and recorded: `IMS_HOME/known_hosts`. */
+export function knownHostsFile(home: string): string {
+  return join(home, 'known_hosts');
+}
+
 /** The real host services. */
 export function defaultHostServices(options: DefaultServicesOptions): HostServices {
   const logger =
@@ -82,7 +87,7 @@ export function defaultHostServices(options: DefaultServicesOptions): HostServic
   return {
     logger,
     localRunner: createLocalRunner(),
-    ssh: lazySshConnector(join(options.home, 'known_hosts'), logger),
+    ssh: lazySshConnector(knownHostsFile(options.home), logger),
     archives: lazyArchiveExtractor(),
     bootImage: createBootImageBuilder(),
     progress: silentProgress,

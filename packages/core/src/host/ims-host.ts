@@ -11,7 +11,7 @@ import type { ConfigRecord } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
 import { validateConfig } from './config-options.js';
 import { createProviderScope, createRootContainer } from './container.js';
-import { defaultHostServices, type HostLogger, type HostServices } from './host-services.js';
+import { defaultHostServices, type HostLogger, type HostServices, knownHostsFile } from './host-services.js';
 
 /** Options of an {@link ImsHost}. */
 export interface ImsHostOptions {
@@ -75,7 +75,7 @@ export class ImsHost {
 
   /** The path of `known_hosts` used for every SSH connection. */
   get knownHostsPath(): string {
-    return join(this.home, 'known_hosts');
+    return knownHostsFile(this.home);
   }
 
   #rootContainer(): DependencyContainer {
