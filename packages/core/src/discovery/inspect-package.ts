@@ -1,9 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { checkManifest, ImsError, SPI_VERSION } from '@ims/spi';
-import satisfies from 'semver/functions/satisfies.js';
-import validRange from 'semver/ranges/valid.js';
 import type { Candidate } from './candidates.js';
+import { isValidRange, rangeIncludes } from './spi-range.js';
 import type { DiscoveredProvider, PluginFailure } from './types.js';
 
 /** What steps 2–4 make of one candidate directory. */
@@ -82,7 +81,7 @@ export async function inspectPackage(
   const claimedSpi = typeof raw?.spi === 'string' ? raw.spi : undefined;
   const checked = checkManifest(read.json.ims);
   const problems = checked.ok ? [] : [...checked.problems];
-  if (checked.ok && validRange(checked.manifest.spi) === null) {
+  if (checked.ok && !(await isValidRange(checked.manifest.spi))) {
     problems.push({
       field: 'ims.spi',
       expected: 'a valid semver range such as "^1.0.0"',
@@ -107,7 +106,7 @@ export async function inspectPackage(
   }
   const manifest = checked.manifest;
 
-  if (!satisfies(hostSpi, manifest.spi, { includePrerelease: true })) {
+  if (!(await rangeIncludes(hostSpi, manifest.spi))) {
     return fail(
       'incompatible',
       new ImsError(

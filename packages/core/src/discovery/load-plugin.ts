@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImsError, type ProviderPlugin, pluginShapeProblems, SPI_VERSION } from '@ims/spi';
-import satisfies from 'semver/functions/satisfies.js';
+import { rangeIncludes } from './spi-range.js';
 import type { DiscoveredProvider } from './types.js';
 
 function label(p: DiscoveredProvider): string {
@@ -52,7 +52,7 @@ export async function loadPlugin(
     );
   }
   const ok = plugin as ProviderPlugin;
-  if (!satisfies(hostSpi, ok.spi, { includePrerelease: true })) {
+  if (!(await rangeIncludes(hostSpi, ok.spi))) {
     throw new ImsError(
       'IMS_PLUGIN_SPI_INCOMPATIBLE',
       `${label(discovered)}: its code supports SPI ${ok.spi}, but this IMS host implements SPI ${hostSpi} (its manifest claimed ${discovered.manifest.spi}).`,

@@ -1,6 +1,6 @@
 import { ImsError } from '@ims/spi';
-import type { TObject, TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import type { TObject, TSchema } from '@ims/spi/schema';
+import { Value } from '@ims/spi/schema-value';
 
 /** One provider option as the CLI offers it, derived from the provider's config schema. */
 export interface OptionSpec {

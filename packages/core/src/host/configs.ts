@@ -5,6 +5,7 @@ import { compareText } from '../compare-text.js';
 import type { ConfigRecord } from '../state/model.js';
 import { optionSpecs, splitSecrets, validateConfig } from './config-options.js';
 import type { ImsHost } from './ims-host.js';
+import { schemaDigest } from './schema-digest.js';
 
 /** A configuration as `ims config show` presents it: secrets masked. */
 export interface ConfigView {
@@ -54,6 +55,7 @@ export async function createConfig(
     provider: plugin.id,
     options: plain,
     createdAt: new Date().toISOString(),
+    schemaDigest: schemaDigest(plugin.configSchema),
     templates: {},
   };
   // Secrets first: a config without its secrets must never be visible. If the state update then

@@ -9,9 +9,9 @@ import { createLogger } from '../services/logger.js';
 import { createFileStateStore } from '../state/file-store.js';
 import type { ConfigRecord } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
-import { validateConfig } from './config-options.js';
 import { createProviderScope, createRootContainer } from './container.js';
 import { defaultHostServices, type HostLogger, type HostServices, knownHostsFile } from './host-services.js';
+import { schemaDigest } from './schema-digest.js';
 
 /** Options of an {@link ImsHost}. */
 export interface ImsHostOptions {
@@ -112,7 +112,13 @@ export class ImsHost {
     let scope = this.#scopes.get(configName);
     if (scope === undefined) {
       const secrets = await this.store.readSecrets(configName);
-      const config = validateConfig(plugin.configSchema, { ...record.options, ...secrets }, plugin.id);
+      const options = { ...record.options, ...secrets };
+      // Options are checked when written; they are checked again only when the provider's schema
+      // changed since (which also keeps the validator off the path of everyday commands).
+      const config =
+        record.schemaDigest === schemaDigest(plugin.configSchema)
+          ? options
+          : (await import('./config-options.js')).validateConfig(plugin.configSchema, options, plugin.id);
       const dataDir = join(this.home, 'data', configName);
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
       scope = createProviderScope(this.#rootContainer(), { configName, dataDir, plugin, config });

@@ -33,6 +33,7 @@ function checkConfig(value: unknown, key: string, at: string): void {
   stringAt(config.provider, childPath(at, 'provider'));
   objectAt(config.options, childPath(at, 'options'));
   stringAt(config.createdAt, childPath(at, 'createdAt'));
+  if (config.schemaDigest !== undefined) stringAt(config.schemaDigest, childPath(at, 'schemaDigest'));
   const templatesAt = childPath(at, 'templates');
   for (const [name, value] of Object.entries(objectAt(config.templates, templatesAt))) {
     const templateAt = childPath(templatesAt, name);

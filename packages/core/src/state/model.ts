@@ -23,6 +23,11 @@ export interface ConfigRecord {
   options: Record<string, unknown>;
   /** When the configuration was created (ISO 8601). */
   createdAt: string;
+  /**
+   * Fingerprint of the provider config schema the options were validated against (see
+   * `host/schema-digest.ts`); absent in older state, which is then validated on use.
+   */
+  schemaDigest?: string;
   /** Imported templates by name. */
   templates: Record<string, TemplateRecord>;
 }

@@ -454,7 +454,9 @@ describe('LibvirtClient handshake', () => {
     const fake = await serve(handshakeDaemon([0], (packet, peer) => peer.reply(packet)));
     const client = await clientFor(fake);
     await client.close();
+    // close() does not wait for the daemon to read the CONNECT_CLOSE it sent.
     const received = fake.peers[0]!.received;
+    for (let i = 0; i < 100 && received.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
     expect(received.map((p) => p.header.proc)).toEqual([
       RemoteProc.AUTH_LIST,
       RemoteProc.CONNECT_OPEN,

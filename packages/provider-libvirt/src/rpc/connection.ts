@@ -217,6 +217,14 @@ export class RpcConnection {
       );
     }
     this.transport.end();
+    // A local socket is done once our side is ended: the daemon closes its side on its own, and
+    // waiting for that would only delay a CLI process's exit.
+    const socket = this.transport as Duplex & { unref?: () => void };
+    if (typeof socket.unref === 'function') {
+      socket.unref();
+      setTimeout(() => this.transport.destroy(), 1_000).unref();
+      return;
+    }
     // A peer that never finishes its side gets destroyed; a stream that never emits 'close' is not waited for.
     const destroyTimer = setTimeout(() => this.transport.destroy(), 1_000);
     let giveUpTimer: NodeJS.Timeout | undefined;
