@@ -37,7 +37,9 @@ function listening(port) {
  */
 export async function startBenchSshd(scope, cipher) {
   if (!existsSync(SSHD)) {
-    throw new MissingPrerequisite('OpenSSH server missing: apt-get install -y --no-install-recommends openssh-server');
+    throw new MissingPrerequisite(
+      'OpenSSH server missing: apt-get install -y --no-install-recommends openssh-server',
+    );
   }
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755, recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'ims-bench-sshd-'));
