@@ -1,0 +1,140 @@
+/**
+ * End to end through the built `ims` CLI: the OVM Manager simulator (its own HTTP server) and a
+ * real OpenSSH server on 127.0.0.1 as dom0. Import the busybox template tarball from
+ * ovm-templates, create a VM with an address and a hostile parameter, start it, see the address
+ * the simulated guest read from the real Bootparams.img, read metrics from dom0's xentop,
+ * suspend, resume, stop and delete — and nothing of the VM is left in running_pool.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readBootImageFile } from '@ims/ovm-templates/guest-sim';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
+import { runIms } from '../../core/test/cli/run-ims.js';
+import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
+import { busyboxTemplate } from '../../provider-libvirt/test/busybox-template.js';
+import { startOvmManagerSimulator } from '../src/simulator/index.js';
+import { MANAGER_PASSWORD, MANAGER_USER, type Simulator } from './ovm-fixture.js';
+
+const CONFIG = 'ovm-e2e';
+const TEMPLATE = 'busybox';
+const VM = 'db-1';
+
+let dir: string;
+let home: string;
+let ovsRoot: string;
+let sim: Simulator;
+let sshd: TestSshd;
+
+async function ims(...words: string[]) {
+  const result = await runIms(words, { IMS_HOME: home, OVM_PASSWORD: MANAGER_PASSWORD });
+  if (result.code !== 0) {
+    throw new Error(`ims ${words.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  }
+  return result;
+}
+
+beforeAll(async () => {
+  assertProviderBuilt(resolve(import.meta.dirname, '..'));
+  dir = await mkdtemp(join(tmpdir(), 'ims-ovm-e2e-'));
+  home = join(dir, 'home');
+  ovsRoot = join(dir, 'OVS');
+  sshd = await startSshd();
+  sim = await startOvmManagerSimulator({
+    ovsRoot,
+    port: 0,
+    users: { [MANAGER_USER]: MANAGER_PASSWORD },
+    delays: { bootMs: 200, transitionMs: 100 },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await sim?.stop();
+  await sshd?.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+describe('ims CLI with the OVM provider (Manager simulator, dom0 over real SSH)', () => {
+  it('imports, creates, boots to the configured address, measures, suspends, stops and deletes', async () => {
+    const template = await busyboxTemplate();
+    const pwned = join(dir, 'pwned');
+    const hostileValue = `it's a "quoted" value with $(touch ${pwned}) and \`touch ${pwned}\``;
+    await ims(
+      ...['config', 'create', CONFIG, '--provider', 'ovm', '--manager-url', sim.url],
+      ...['--username', MANAGER_USER, '--password-env', 'OVM_PASSWORD', '--server-pool', sim.poolName],
+      ...['--dom0-host', '127.0.0.1', '--dom0-port', String(sshd.port), '--dom0-user', sshd.username],
+      ...['--dom0-key', sshd.clientKeyPath, '--host-key-fingerprint', sshd.fingerprint],
+      ...['--ovs-root', ovsRoot, '--xentop-command', sim.xentopPath],
+    );
+    const shown = await ims('config', 'show', CONFIG, '--json');
+    expect(shown.stdout).not.toContain(MANAGER_PASSWORD);
+    expect((await ims('config', 'test', CONFIG)).stdout).toContain('Oracle VM Manager');
+
+    await ims('template', 'import', CONFIG, template.archive, '--name', TEMPLATE);
+    expect((await readdir(join(ovsRoot, 'seed_pool'))).sort()).toEqual([TEMPLATE]);
+    const templates = JSON.parse((await ims('template', 'list', '--json')).stdout) as { name: string }[];
+    expect(templates.map((t) => t.name)).toEqual([TEMPLATE]);
+
+    await ims(
+      ...['vm', 'create', CONFIG, VM, '--template', TEMPLATE, '--ip', '10.0.2.15/24'],
+      ...['--gateway', '10.0.2.2', '--dns', '10.0.2.3', '--param', `note=${hostileValue}`],
+    );
+    expect(JSON.parse((await ims('vm', 'status', VM, '--json')).stdout)).toMatchObject({
+      state: 'stopped',
+      providerState: 'POWEREDOFF',
+    });
+
+    const start = await ims('vm', 'start', VM, '--wait-ip=60');
+    expect(start.stdout).toContain('10.0.2.15');
+
+    // What dom0 holds is the real boot image; read it the way a guest would.
+    const [vmDir] = await readdir(join(ovsRoot, 'running_pool'));
+    const guest = await readBootImageFile(join(ovsRoot, 'running_pool', vmDir ?? '', 'Bootparams.img'));
+    expect(guest.params).toMatchObject({ NOTE: hostileValue });
+    expect(guest.nics).toEqual([
+      expect.objectContaining({ address: { address: '10.0.2.15', prefix: 24 }, gateway: '10.0.2.2' }),
+    ]);
+
+    const addresses = JSON.parse((await ims('vm', 'ip', VM, '--json')).stdout) as {
+      mac: string;
+      address: string;
+      prefix: number;
+      source: string;
+    }[];
+    const configured = addresses.find((a) => a.source === 'configured');
+    expect(configured).toMatchObject({ address: '10.0.2.15', prefix: 24 });
+    expect(configured?.mac).toMatch(/^00:16:3e(:[0-9a-f]{2}){3}$/);
+    expect(addresses).toContainEqual({ mac: configured?.mac, address: '10.0.2.15', prefix: 24, source: 'manager' });
+    expect(guest.nics[0]?.mac).toBe(configured?.mac);
+
+    const metrics = JSON.parse((await ims('vm', 'metrics', VM, '--json')).stdout) as {
+      vm: string;
+      vcpus: number;
+      cpuTimeNs: number;
+      memoryTotalBytes: number;
+    }[];
+    expect(metrics).toHaveLength(1);
+    expect(metrics[0]).toMatchObject({ vm: VM, vcpus: 1 });
+    expect(metrics[0]?.memoryTotalBytes).toBeGreaterThan(0);
+
+    await ims('vm', 'suspend', VM);
+    expect(JSON.parse((await ims('vm', 'status', VM, '--json')).stdout)).toMatchObject({ state: 'suspended' });
+    await ims('vm', 'resume', VM);
+    expect(JSON.parse((await ims('vm', 'status', VM, '--json')).stdout)).toMatchObject({ state: 'running' });
+
+    await ims('vm', 'stop', VM, '--timeout', '30');
+    expect(JSON.parse((await ims('vm', 'status', VM, '--json')).stdout)).toMatchObject({
+      state: 'stopped',
+      providerState: 'POWEREDOFF',
+    });
+
+    await ims('vm', 'delete', VM);
+    expect(await readdir(join(ovsRoot, 'running_pool'))).toEqual([]);
+    expect(sim.vms()).toEqual([]);
+    await ims('template', 'delete', CONFIG, TEMPLATE);
+    expect(await readdir(join(ovsRoot, 'seed_pool'))).toEqual([]);
+    expect(existsSync(pwned)).toBe(false);
+  }, 300_000);
+});
