@@ -31,7 +31,9 @@ let sshd: TestSshd;
 async function ims(...words: string[]) {
   const result = await runIms(words, { IMS_HOME: home, OVM_PASSWORD: MANAGER_PASSWORD });
   if (result.code !== 0) {
-    throw new Error(`ims ${words.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+    throw new Error(
+      `ims ${words.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+    );
   }
   return result;
 }
@@ -106,7 +108,12 @@ describe('ims CLI with the OVM provider (Manager simulator, dom0 over real SSH)'
     const configured = addresses.find((a) => a.source === 'configured');
     expect(configured).toMatchObject({ address: '10.0.2.15', prefix: 24 });
     expect(configured?.mac).toMatch(/^00:16:3e(:[0-9a-f]{2}){3}$/);
-    expect(addresses).toContainEqual({ mac: configured?.mac, address: '10.0.2.15', prefix: 24, source: 'manager' });
+    expect(addresses).toContainEqual({
+      mac: configured?.mac,
+      address: '10.0.2.15',
+      prefix: 24,
+      source: 'manager',
+    });
     expect(guest.nics[0]?.mac).toBe(configured?.mac);
 
     const metrics = JSON.parse((await ims('vm', 'metrics', VM, '--json')).stdout) as {
@@ -120,7 +127,9 @@ describe('ims CLI with the OVM provider (Manager simulator, dom0 over real SSH)'
     expect(metrics[0]?.memoryTotalBytes).toBeGreaterThan(0);
 
     await ims('vm', 'suspend', VM);
-    expect(JSON.parse((await ims('vm', 'status', VM, '--json')).stdout)).toMatchObject({ state: 'suspended' });
+    expect(JSON.parse((await ims('vm', 'status', VM, '--json')).stdout)).toMatchObject({
+      state: 'suspended',
+    });
     await ims('vm', 'resume', VM);
     expect(JSON.parse((await ims('vm', 'status', VM, '--json')).stdout)).toMatchObject({ state: 'running' });
 
