@@ -108,6 +108,26 @@ ovm_part() {
   ovm_simulator=''
 }
 
+vbox_part() {
+  printf '\n\033[1m# VirtualBox on the VBoxManage simulator (a VBoxManage-compatible executable, VirtualBox 7.1 output)\033[0m\n'
+  export VBOXSIM_HOME="$IMS_HOME/vbox/state" VBOXSIM_VERSION=7.1
+  mkdir -p "$VBOXSIM_HOME"
+  step 0 'A VirtualBox configuration on this machine, with the simulator as its VBoxManage' -- \
+    config create vbox-lab --provider virtualbox --vbox-manage "$PWD/packages/provider-virtualbox/bin/vboxmanage-sim.js"
+  step 0 'Which VirtualBox' -- config test vbox-lab
+  step 0 'Import the template: disks converted to VDI, a template VM with a base snapshot' -- template import vbox-lab "$IMS_HOME/templates/demo-bb.tgz"
+  step 0 'Create a linked clone, start it with the boot ISO and guest properties, wait for the guest to report' -- \
+    vm create vbox-lab app-1 --template demo-bb --ip 10.0.2.17/24 --gateway 10.0.2.2 --param "motd=it's \$(not) run" --start --wait-ip=60
+  step 0 'Addresses: configured, and reported by the guest (guest properties, matched by MAC)' -- vm ip app-1
+  step 0 'CPU and memory (one metrics query for all VMs)' -- vm metrics app-1
+  step 0 'Suspend (save state)' -- vm suspend app-1
+  step 0 'Resume' -- vm resume app-1
+  step 0 'Graceful stop (ACPI)' -- vm stop app-1 --timeout 30
+  step 0 'Delete the VM and its disks' -- vm delete app-1
+  step 0 'Delete the template' -- template delete vbox-lab demo-bb
+  step 0 'Delete the configuration' -- config delete vbox-lab
+}
+
 printf '\n\033[1m# A tiny JeOS template (Debian kernel + busybox + the IMS boot scripts), cached after the first build\033[0m\n'
 if ! packages/ovm-templates/bin/ims-template-build --base busybox --name demo-bb --out "$IMS_HOME/templates"; then
   echo "The template could not be built; install what it needs with 'bash scripts/setup.sh'."
@@ -125,6 +145,7 @@ trap 'stop_simulators; cleanup_libvirt' EXIT
 
 libvirt_part
 ovm_part
+vbox_part
 step 0 'What is installed' -- doctor
 
 printf '\nState is in %s\n' "$IMS_HOME"
