@@ -199,7 +199,7 @@ export class SoapClient {
         'IMS_AUTH_FAILED',
         `The OVM Manager at ${endpoint} refused the credentials of user ${JSON.stringify(this.#options.username)} (HTTP ${response.status}).`,
         {
-          hint: 'Check the username and password of the configuration (ims config set NAME --password-env VAR).',
+          hint: 'Check the Manager user and password; to change them, delete the configuration and create it again with --username and --password-env VAR.',
           details: { endpoint, operation, httpStatus: response.status },
         },
       );
