@@ -32,7 +32,7 @@ function timeOnce(command, timeoutSeconds) {
     maxBuffer: 256 * 1024 * 1024,
     timeout: timeoutSeconds * 1000,
   });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  let seconds = Number(process.hrtime.bigint() - started) / 1e9;
   checkInterrupted();
   if (result.error !== undefined) {
     throw new Error(`${command.argv.join(' ')} could not run or timed out: ${result.error.message}`);
@@ -41,6 +41,12 @@ function timeOnce(command, timeoutSeconds) {
     throw new Error(
       `${command.argv.join(' ')} exited ${result.status ?? result.signal}: ${String(result.stderr).slice(0, 500)}`,
     );
+  }
+  // A command may time its own work (e.g. without Node's start-up) and print `seconds=<n>`.
+  if (command.reportsSeconds) {
+    const reported = /^seconds=([0-9.]+(?:e-?\d+)?)$/m.exec(String(result.stdout));
+    if (reported === null) throw new Error(`${command.argv.join(' ')} printed no seconds=<n> line`);
+    seconds = Number(reported[1]);
   }
   return seconds;
 }

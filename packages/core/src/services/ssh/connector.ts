@@ -11,6 +11,8 @@ export interface SshConnectorOptions {
   knownHostsPath: string;
   /** Where connection events are logged (never credentials). */
   logger?: Logger;
+  /** Uploads of at least this many bytes go over two connections; default 64 MiB. */
+  parallelUploadMinBytes?: number;
 }
 
 /** Default for {@link SshTarget.connectTimeoutMs}. */
@@ -144,12 +146,13 @@ function connectError(
   });
 }
 
-async function connect(
+/** Connects, verifies the host key and logs in; resolves with the ready ssh2 client. */
+async function openClient(
   target: SshTarget,
+  resolved: ResolvedTarget,
   options: SshConnectorOptions,
   signal?: AbortSignal,
-): Promise<SshSession> {
-  const resolved = resolveTarget(target);
+): Promise<Client> {
   const aborted = () =>
     new ImsError('IMS_ABORTED', `Connecting to ${resolved.label} over SSH was cancelled.`, {
       details: { host: resolved.host, port: resolved.port },
@@ -207,7 +210,7 @@ async function connect(
     ...(target.passphrase === undefined ? {} : { passphrase: target.passphrase }),
   };
 
-  return new Promise<SshSession>((resolve, reject) => {
+  return new Promise<Client>((resolve, reject) => {
     let settled = false;
     const finish = (outcome: () => void) => {
       if (settled) return;
@@ -225,7 +228,7 @@ async function connect(
     const onReady = () =>
       finish(() => {
         options.logger?.debug('SSH connected', { host: resolved.label, username: resolved.username });
-        resolve(createSshSession(client, resolved, options.logger));
+        resolve(client);
       });
 
     client.on('error', (error: Error & { level?: string; code?: string }) => {
@@ -273,6 +276,21 @@ async function connect(
     }
     // Without it, ssh2's many small packets wait on Nagle's algorithm and transfers crawl.
     client.setNoDelay(true);
+  });
+}
+
+async function connect(
+  target: SshTarget,
+  options: SshConnectorOptions,
+  signal?: AbortSignal,
+): Promise<SshSession> {
+  const resolved = resolveTarget(target);
+  const client = await openClient(target, resolved, options, signal);
+  return createSshSession(client, resolved, {
+    logger: options.logger,
+    // Same target, same host key check: a second connection for big uploads.
+    connectAgain: (again) => openClient(target, resolved, options, again),
+    parallelUploadMinBytes: options.parallelUploadMinBytes,
   });
 }
 

@@ -4,6 +4,7 @@ import type { Logger, RunOptions, SshSession } from '@ims/spi';
 import { ImsError, isImsError } from '@ims/spi';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { type CommandExit, type StartedCommand, superviseCommand } from '../local-runner.js';
+import { endClient, openExtraLane, PARALLEL_UPLOAD_MIN_BYTES } from './extra-lane.js';
 import { quoteArg, quoteArgv } from './quote.js';
 import {
   isNoSuchFile,
@@ -26,8 +27,6 @@ export interface SessionEndpoint {
   username: string;
 }
 
-/** How long {@link SshSession.close} waits for a clean goodbye before dropping the socket. */
-const CLOSE_GRACE_MS = 3000;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `ssh://user@host:port`, with IPv6 addresses in brackets. */
@@ -112,8 +111,23 @@ function connectionLost(target: string, cause?: unknown): ImsError {
   });
 }
 
+/** Options of {@link createSshSession}. */
+export interface SshSessionOptions {
+  /** Where connection events are logged. */
+  logger?: Logger | undefined;
+  /** Opens another ready connection to the same host, for uploads split over two connections. */
+  connectAgain?: ((signal: AbortSignal) => Promise<Client>) | undefined;
+  /** Uploads of at least this many bytes use `connectAgain`; default {@link PARALLEL_UPLOAD_MIN_BYTES}. */
+  parallelUploadMinBytes?: number | undefined;
+}
+
 /** Wraps an ssh2 `Client` that is ready (authenticated) as an {@link SshSession}. */
-export function createSshSession(client: Client, endpoint: SessionEndpoint, logger?: Logger): SshSession {
+export function createSshSession(
+  client: Client,
+  endpoint: SessionEndpoint,
+  options: SshSessionOptions = {},
+): SshSession {
+  const { logger, connectAgain, parallelUploadMinBytes = PARALLEL_UPLOAD_MIN_BYTES } = options;
   const target = sshTargetUrl(endpoint);
   let closed = false;
   let sftpChannel: Promise<SFTPWrapper> | undefined;
@@ -247,16 +261,23 @@ export function createSshSession(client: Client, endpoint: SessionEndpoint, logg
     run(argv, options = {}) {
       return superviseCommand(argv, target, options, () => startRemote(remoteCommandLine(argv, options)));
     },
-    upload(localPath, remotePath, onProgress) {
-      return withSftp('upload', remotePath, async (sftp) => {
-        const isFile = await stat(localPath).then(
-          (stats) => stats.isFile(),
-          () => false,
+    async upload(localPath, remotePath, onProgress) {
+      const stats = await stat(localPath).catch(() => undefined);
+      if (!stats?.isFile())
+        throw new ImsError('IMS_INVALID_ARGUMENT', `Cannot upload ${localPath}: it is not a local file.`);
+      // Started before the first channel is open, so the two set-ups overlap.
+      const extra =
+        connectAgain && !closed && stats.size >= parallelUploadMinBytes
+          ? openExtraLane(connectAgain, remotePath, logger)
+          : undefined;
+      try {
+        await withSftp('upload', remotePath, (sftp) =>
+          sftpUpload(sftp, localPath, remotePath, onProgress, extra),
         );
-        if (!isFile)
-          throw new ImsError('IMS_INVALID_ARGUMENT', `Cannot upload ${localPath}: it is not a local file.`);
-        await sftpUpload(sftp, localPath, remotePath, onProgress);
-      });
+      } finally {
+        // sftpUpload released it (and reported a failed close) unless the first channel never opened.
+        await extra?.release().catch(() => {});
+      }
     },
     download(remotePath, localPath, onProgress) {
       return withSftp('download', remotePath, (sftp) =>
@@ -308,14 +329,7 @@ export function createSshSession(client: Client, endpoint: SessionEndpoint, logg
     close() {
       if (closed) return Promise.resolve();
       closed = true;
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(() => client.destroy(), CLOSE_GRACE_MS);
-        client.once('close', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        client.end();
-      });
+      return endClient(client);
     },
   };
 }

@@ -2,6 +2,8 @@ import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { TransferProgress } from '@ims/spi';
 import type { SFTPWrapper, Stats, TransferOptions } from 'ssh2';
+import type { ExtraUploadLane } from './extra-lane.js';
+import { closeLocal, closeRemote, localSize, openLocal, openRemote, startUpload } from './sftp-upload.js';
 
 /** Parallel requests in flight per transfer; with {@link TRANSFER_CHUNK_BYTES} the fastest measured. */
 export const TRANSFER_CONCURRENCY = 8;
@@ -44,20 +46,40 @@ function progressTracker(onProgress: TransferProgress | undefined) {
   };
 }
 
-/** Uploads a local file with parallel SFTP writes. */
+/**
+ * Uploads a local file with pipelined SFTP writes into a remote file created or truncated first.
+ * With `extra`, the writes still to be sent are shared with that second connection once it is up.
+ */
 export async function sftpUpload(
   sftp: SFTPWrapper,
   localPath: string,
   remotePath: string,
   onProgress?: TransferProgress,
+  extra?: ExtraUploadLane,
 ): Promise<void> {
-  const { size } = await stat(localPath);
   const progress = progressTracker(onProgress);
-  await new Promise<void>((resolve, reject) =>
-    sftp.fastPut(localPath, remotePath, transferOptions(progress), (error) =>
-      error ? reject(error) : resolve(),
-    ),
-  );
+  let size = 0;
+  let failure: unknown;
+  let handle: Buffer | undefined;
+  try {
+    const fd = await openLocal(localPath);
+    try {
+      size = await localSize(fd);
+      const opened = openRemote(sftp, remotePath, 'w');
+      const joined = extra?.join(opened);
+      handle = await opened;
+      const run = startUpload(fd, size, { sftp, handle }, (done) => progress.report(done, size));
+      void joined?.then((lane) => lane && run.addLane(lane));
+      await run.done;
+    } finally {
+      await closeLocal(fd);
+    }
+  } catch (error) {
+    failure = error;
+  }
+  const closing = await Promise.allSettled([handle && closeRemote(sftp, handle), extra?.release()]);
+  for (const outcome of closing) if (outcome.status === 'rejected') failure ??= outcome.reason;
+  if (failure !== undefined) throw failure;
   progress.finish(size);
 }
 
