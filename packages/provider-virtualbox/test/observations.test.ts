@@ -1,7 +1,7 @@
 /** Addresses from guest properties, metric samples and the CPU time estimate, MACs and names. */
 import { isImsError } from '@ims/spi';
 import { describe, expect, it } from 'vitest';
-import { addressesFromProperties, prefixOf } from '../src/addresses.js';
+import { addressesFromImsProperties, addressesFromProperties, prefixOf } from '../src/addresses.js';
 import { generateMac, macForVBox, normalizeMac } from '../src/mac.js';
 import { integrateCpuTime, sampleFromMetrics } from '../src/metrics.js';
 import { assertVmName, bootIsoPath, templateFolder, templateVmName } from '../src/names.js';
@@ -12,6 +12,49 @@ const prop = (name: string, value: string, timestampNs: bigint): GuestProperty =
   value,
   timestampNs,
   flags: '',
+});
+
+describe('addressesFromImsProperties (guests without Guest Additions, IMS boot scripts)', () => {
+  const conf = [
+    "IMS_BOOTPARAMS_VERSION='1'",
+    "IMS_NET_COUNT='2'",
+    "IMS_NET0_MAC='08:00:27:00:00:0a'",
+    "IMS_NET0_ADDRESS='10.0.2.15/24'",
+    "IMS_NET1_MAC='08:00:27:00:00:0b'",
+    "IMS_NET1_ADDRESS='dhcp'",
+    "IMS_SSH_KEY_COUNT='0'",
+    "IMS_PARAM_NOTE='first line",
+    "IMS_NET0_MAC='\\''08:00:27:00:00:0b'\\''",
+    "IMS_NET0_ADDRESS='\\''10.0.2.15/8'\\'''",
+    '',
+  ].join('\n');
+  const ims = (index: number, value: string, timestampNs: bigint): GuestProperty => ({
+    name: `/IMS/Net/${index}/V4/IP`,
+    value,
+    timestampNs,
+    flags: '',
+  });
+  const macs = new Set(['08:00:27:00:00:0a', '08:00:27:00:00:0b']);
+
+  it('names the NIC by the MAC the boot parameters gave index n, with the configured prefix', () => {
+    expect(
+      addressesFromImsProperties(
+        [ims(0, '10.0.2.15', 2_000n), ims(1, '10.0.3.7', 2_000n)],
+        macs,
+        1_000n,
+        conf,
+      ),
+    ).toEqual([
+      { mac: '08:00:27:00:00:0a', address: '10.0.2.15', prefix: 24, source: 'guest-property' },
+      { mac: '08:00:27:00:00:0b', address: '10.0.3.7', prefix: 32, source: 'guest-property' },
+    ]);
+  });
+
+  it('ignores stale values, 0.0.0.0, indexes the boot parameters do not name, and a parameter posing as a NIC', () => {
+    const properties = [ims(0, '10.0.2.15', 500n), ims(1, '0.0.0.0', 2_000n), ims(5, '10.0.9.9', 2_000n)];
+    expect(addressesFromImsProperties(properties, macs, 1_000n, conf)).toEqual([]);
+    expect(addressesFromImsProperties([ims(0, '10.0.2.15', 2_000n)], macs, 1_000n, '')).toEqual([]);
+  });
 });
 
 describe('addressesFromProperties', () => {
