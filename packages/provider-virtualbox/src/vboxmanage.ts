@@ -190,15 +190,14 @@ function isMissingRemote(exitCode: number | null, stderr: string): boolean {
 }
 
 /**
- * `IMS_CONNECTION_FAILED`: without VBoxManage the provider cannot reach VirtualBox at all, the same
- * situation as an unreachable libvirt socket or SSH host, and the cure is in the configuration
- * (install VirtualBox, or point --vbox-manage at it). `IMS_COMMAND_FAILED` would suggest one
- * command went wrong, and the `IMS_PLUGIN_*` codes concern the IMS plugin package, which is fine.
+ * `IMS_TOOL_MISSING` (exit 4, as for a missing plugin): without VBoxManage the provider cannot work
+ * on that host at all, and the cure is an installation or the configuration (install VirtualBox, or
+ * point --vbox-manage at it), not a retry.
  */
 export function missingExecutable(executable: string, target: string, cause?: unknown): ImsError {
   const where = target === 'local' ? 'this host' : target;
   return new ImsError(
-    'IMS_CONNECTION_FAILED',
+    'IMS_TOOL_MISSING',
     `Cannot reach VirtualBox: the VBoxManage executable "${executable}" was not found on ${where}.`,
     {
       ...(cause === undefined ? {} : { cause }),

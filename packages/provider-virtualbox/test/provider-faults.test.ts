@@ -101,7 +101,7 @@ describe('a VBoxManage path that does not exist', () => {
     await fixture?.teardown();
   });
 
-  it('fails every operation with IMS_CONNECTION_FAILED naming the path and --vbox-manage', async () => {
+  it('fails every operation with IMS_TOOL_MISSING (exit 4) naming the path and --vbox-manage', async () => {
     const missing = join(fixture.dir, 'no such dir', 'VBoxManage');
     const provider = await plugin.create(fixture.context, simConfig(missing, fixture.vmFolder));
     try {
@@ -111,7 +111,7 @@ describe('a VBoxManage path that does not exist', () => {
         () => provider.getStatus('web-1'),
       ]) {
         const error = await failure(attempt());
-        expect(isImsError(error) && error.code, String(error)).toBe('IMS_CONNECTION_FAILED');
+        expect(isImsError(error) && error.code, String(error)).toBe('IMS_TOOL_MISSING');
         expect(String(error)).toContain(`"${missing}"`);
         expect(isImsError(error) && error.hint).toMatch(/--vbox-manage/);
       }

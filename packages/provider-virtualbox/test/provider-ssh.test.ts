@@ -84,12 +84,12 @@ describe('VirtualBox over SSH', () => {
     expect(existsSync(join(fixture.vmFolder, 'ims-templates', 'tiny'))).toBe(false);
   });
 
-  it('names a missing remote VBoxManage in an IMS_CONNECTION_FAILED error', async () => {
+  it('names a missing remote VBoxManage in an IMS_TOOL_MISSING error', async () => {
     const missing = join(fixture.dir, 'not there', 'VBoxManage');
     const remote = await sshProvider(fixture, sshd, { vboxManage: missing });
     try {
       const error = await failure(remote.listVms({ includeUnmanaged: true }));
-      expect(isImsError(error) && error.code, String(error)).toBe('IMS_CONNECTION_FAILED');
+      expect(isImsError(error) && error.code, String(error)).toBe('IMS_TOOL_MISSING');
       expect(String(error)).toContain(`"${missing}" was not found on ssh://`);
     } finally {
       await remote.close();

@@ -231,7 +231,7 @@ describe('retries while the machine is locked', () => {
 });
 
 describe('a missing VBoxManage', () => {
-  it('locally (ENOENT from the real local runner): IMS_CONNECTION_FAILED naming the path, with a hint', async () => {
+  it('locally (ENOENT from the real local runner): IMS_TOOL_MISSING naming the path, with a hint', async () => {
     const missing = '/nonexistent/dir/VBoxManage';
     const vbox = new VBoxManage({
       host: hostWith(createLocalRunner()),
@@ -243,7 +243,7 @@ describe('a missing VBoxManage', () => {
       timeoutMs: 10_000,
     });
     const error = await failure(vbox.version());
-    expect(error.code).toBe('IMS_CONNECTION_FAILED');
+    expect(error.code).toBe('IMS_TOOL_MISSING');
     expect(error.message).toContain(`"${missing}"`);
     expect(error.hint).toMatch(/--vbox-manage/);
   });
@@ -255,7 +255,7 @@ describe('a missing VBoxManage', () => {
     ]) {
       const { vbox } = vboxWith(fakeRunner([{ exitCode: 127, stderr }]), { isLocal: false });
       const error = await failure(vbox.run(['list', 'vms']));
-      expect(error.code).toBe('IMS_CONNECTION_FAILED');
+      expect(error.code).toBe('IMS_TOOL_MISSING');
       expect(error.message).toContain('"/opt/vbox/VBoxManage" was not found on ssh://root@vbox-host:22');
       expect(error.hint).toMatch(/--vbox-manage/);
     }

@@ -78,6 +78,11 @@ export const ERROR_CODES = {
   IMS_STATE_CORRUPT: 'failed',
   /** Reading or writing a local file failed (no space, permissions); the system's reason is in the message. */
   IMS_IO_FAILED: 'failed',
+  /**
+   * A program the provider needs is not installed where its configuration points (e.g.
+   * `VBoxManage` on the VirtualBox host): like a missing plugin, IMS cannot work here until it is.
+   */
+  IMS_TOOL_MISSING: 'plugin',
   /** The hypervisor reported an error that fits no other code; its own message is kept. */
   IMS_PROVIDER_ERROR: 'failed',
   /** A bug in IMS or a provider: an invariant did not hold. */

@@ -1,0 +1,126 @@
+/**
+ * End to end through the built `ims` CLI on the VBoxManage simulator (VirtualBox 6.1 output): the
+ * busybox template tarball from ovm-templates imported, a VM created with an address and a
+ * hostile parameter, started, its address read back from the guest properties, metrics, suspend,
+ * resume, stop, delete — nothing of the VM left; and a missing VBoxManage exits 4 naming the path.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
+import { runIms } from '../../core/test/cli/run-ims.js';
+import { busyboxTemplate } from '../../provider-libvirt/test/busybox-template.js';
+import { FAST_SIM_ENV, loadSimulator } from './sim-fixture.js';
+
+const CONFIG = 'vbox-e2e';
+const TEMPLATE = 'busybox';
+const VM = 'app-1';
+
+let dir: string;
+let home: string;
+let vboxManage: string;
+let vmFolder: string;
+
+async function ims(...words: string[]) {
+  const result = await runIms(words, { IMS_HOME: home });
+  if (result.code !== 0) {
+    throw new Error(
+      `ims ${words.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+    );
+  }
+  return result;
+}
+
+beforeAll(async () => {
+  assertProviderBuilt(resolve(import.meta.dirname, '..'));
+  dir = await mkdtemp(join(tmpdir(), 'ims-vbox-e2e-'));
+  home = join(dir, 'home');
+  vmFolder = join(dir, 'VirtualBox VMs');
+  const bin = join(dir, 'bin');
+  await Promise.all([bin, vmFolder].map((d) => mkdir(d, { recursive: true })));
+  const simulator = await loadSimulator();
+  vboxManage = await simulator.writeVBoxManageWrapper({
+    dir: bin,
+    home: join(dir, 'vbox-state'),
+    version: '6.1',
+    env: { ...FAST_SIM_ENV },
+  });
+});
+
+afterAll(async () => {
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+describe('ims CLI with the VirtualBox provider (VBoxManage simulator)', () => {
+  it('imports, creates, boots to the configured address, measures, suspends, stops and deletes', async () => {
+    const template = await busyboxTemplate();
+    const pwned = join(dir, 'pwned');
+    const hostileValue = `it's "quoted" with $(touch ${pwned}) and \`touch ${pwned}\`\nand a second line`;
+    await ims(
+      ...['config', 'create', CONFIG, '--provider', 'virtualbox'],
+      ...['--vbox-manage', vboxManage, '--vm-folder', vmFolder],
+    );
+    expect((await ims('config', 'test', CONFIG)).stdout).toContain('VirtualBox 6.1');
+    await ims('template', 'import', CONFIG, template.archive, '--name', TEMPLATE);
+    await ims(
+      ...['vm', 'create', CONFIG, VM, '--template', TEMPLATE, '--ip', '10.0.2.15/24'],
+      ...['--gateway', '10.0.2.2', '--param', `note=${hostileValue}`],
+    );
+    expect(JSON.parse((await ims('vm', 'status', VM, '--json')).stdout)).toMatchObject({
+      state: 'stopped',
+      providerState: 'poweroff',
+    });
+
+    const start = await ims('vm', 'start', VM, '--wait-ip=60');
+    expect(start.stdout).toContain('10.0.2.15');
+    const addresses = JSON.parse((await ims('vm', 'ip', VM, '--json')).stdout) as {
+      mac: string;
+      address: string;
+      prefix: number;
+      source: string;
+    }[];
+    const configured = addresses.find((a) => a.source === 'configured');
+    expect(configured?.mac).toMatch(/^08:00:27(:[0-9a-f]{2}){3}$/);
+    expect(addresses).toContainEqual({
+      mac: configured?.mac,
+      address: '10.0.2.15',
+      prefix: 24,
+      source: 'guest-property',
+    });
+
+    const metrics = JSON.parse((await ims('vm', 'metrics', VM, '--json')).stdout) as {
+      vm: string;
+      vcpus: number;
+      memoryTotalBytes: number;
+    }[];
+    expect(metrics).toHaveLength(1);
+    expect(metrics[0]).toMatchObject({ vm: VM, vcpus: 1 });
+    expect(metrics[0]?.memoryTotalBytes).toBeGreaterThan(0);
+
+    await ims('vm', 'suspend', VM);
+    expect(JSON.parse((await ims('vm', 'status', VM, '--json')).stdout)).toMatchObject({
+      state: 'suspended',
+      providerState: 'saved',
+    });
+    await ims('vm', 'resume', VM);
+    expect(JSON.parse((await ims('vm', 'status', VM, '--json')).stdout)).toMatchObject({ state: 'running' });
+    await ims('vm', 'stop', VM, '--timeout', '30');
+    expect(JSON.parse((await ims('vm', 'status', VM, '--json')).stdout)).toMatchObject({ state: 'stopped' });
+
+    await ims('vm', 'delete', VM);
+    expect(await readdir(vmFolder)).not.toContain(VM);
+    await ims('template', 'delete', CONFIG, TEMPLATE);
+    expect(existsSync(pwned)).toBe(false);
+  }, 300_000);
+
+  it('exits 4 naming the path when VBoxManage is not installed where the configuration says', async () => {
+    const missing = join(dir, 'no such dir', 'VBoxManage');
+    await ims('config', 'create', 'no-vbox', '--provider', 'virtualbox', '--vbox-manage', missing);
+    const result = await runIms(['config', 'test', 'no-vbox'], { IMS_HOME: home });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(missing);
+    expect(result.stderr).toContain('--vbox-manage');
+  });
+});
