@@ -1,14 +1,14 @@
 import { defineProvider } from '@ims/spi';
 import { type LibvirtConfig, LibvirtConfigSchema } from './config.js';
-import { LibvirtProvider } from './provider.js';
+import { createLibvirtProvider } from './provider.js';
 
 export { type LibvirtConfig, LibvirtConfigSchema } from './config.js';
-export { LibvirtProvider } from './provider.js';
+export { createLibvirtProvider } from './provider.js';
 
 /** The libvirt provider plugin. */
 export default defineProvider({
   id: 'libvirt',
-  spi: '^1.0.0',
+  spi: '^1.1.0',
   displayName: 'libvirt / KVM',
   configSchema: LibvirtConfigSchema,
   capabilities: {
@@ -18,5 +18,5 @@ export default defineProvider({
     unmanagedVms: true,
     templateDelete: true,
   },
-  create: (context, config: LibvirtConfig) => new LibvirtProvider(context, config),
+  create: (context, config: LibvirtConfig) => createLibvirtProvider(context, config),
 });

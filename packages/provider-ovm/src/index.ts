@@ -1,14 +1,14 @@
 import { defineProvider } from '@ims/spi';
 import { type OvmConfig, OvmConfigSchema } from './config.js';
-import { OvmProvider } from './provider.js';
+import { createOvmProvider } from './provider.js';
 
 export { LOCAL_DOM0, type OvmConfig, OvmConfigSchema } from './config.js';
-export { OvmProvider } from './provider.js';
+export { createOvmProvider } from './provider.js';
 
 /** The Oracle VM 2.2 provider plugin. */
 export default defineProvider({
   id: 'ovm',
-  spi: '^1.0.0',
+  spi: '^1.1.0',
   displayName: 'Oracle VM 2.2',
   configSchema: OvmConfigSchema,
   capabilities: {
@@ -18,5 +18,5 @@ export default defineProvider({
     unmanagedVms: true,
     templateDelete: true,
   },
-  create: (context, config: OvmConfig) => new OvmProvider(context, config),
+  create: (context, config: OvmConfig) => createOvmProvider(context, config),
 });

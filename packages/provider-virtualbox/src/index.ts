@@ -1,14 +1,14 @@
 import { defineProvider } from '@ims/spi';
 import { type VirtualBoxConfig, VirtualBoxConfigSchema } from './config.js';
-import { VirtualBoxProvider } from './provider.js';
+import { createVirtualBoxProvider } from './provider.js';
 
 export { NIC_TYPES, type VirtualBoxConfig, VirtualBoxConfigSchema } from './config.js';
-export { VirtualBoxProvider } from './provider.js';
+export { createVirtualBoxProvider } from './provider.js';
 
 /** The VirtualBox provider plugin. */
 export default defineProvider({
   id: 'virtualbox',
-  spi: '^1.0.0',
+  spi: '^1.1.0',
   displayName: 'VirtualBox',
   configSchema: VirtualBoxConfigSchema,
   capabilities: {
@@ -18,5 +18,5 @@ export default defineProvider({
     unmanagedVms: true,
     templateDelete: true,
   },
-  create: (context, config: VirtualBoxConfig) => new VirtualBoxProvider(context, config),
+  create: (context, config: VirtualBoxConfig) => createVirtualBoxProvider(context, config),
 });

@@ -19,6 +19,8 @@ export type {
 } from './context.js';
 export type { ErrorCategory, ErrorCode, ImsErrorOptions } from './errors.js';
 export { categoryOf, ERROR_CODES, ImsError, isImsError } from './errors.js';
+export type { EnvOperation, OperationSources, ProviderOperation } from './lazy-provider.js';
+export { providerFromOperations } from './lazy-provider.js';
 export type { ManifestCheck, ManifestProblem, ProviderManifest } from './manifest.js';
 export { checkManifest, MANIFEST_JSON_SCHEMA, PROVIDER_ID_PATTERN } from './manifest.js';
 export type { NamedKind } from './names.js';

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SPI_VERSION } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, FIXTURE_PLUGINS, runIms, tempHome } from './run-ims.js';
 
@@ -143,7 +144,7 @@ describe('state written by a newer IMS, help and version', () => {
     const bare = await runIms([], { IMS_HOME: tempHome() });
     expect(bare.code).toBe(2);
     const version = await runIms(['--version', '--json'], { IMS_HOME: tempHome() });
-    expect(JSON.parse(version.stdout)).toEqual({ ims: '0.1.0', spi: '1.0.0' });
+    expect(JSON.parse(version.stdout)).toEqual({ ims: '0.1.0', spi: SPI_VERSION });
     const vmHelp = await runIms(['vm', 'stop', '--help'], { IMS_HOME: tempHome() });
     expect(vmHelp.stdout).toContain('--timeout SECONDS');
   });
