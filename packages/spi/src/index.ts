@@ -56,5 +56,7 @@ export type {
 export { PROVIDER_OPERATIONS } from './provider.js';
 export type { VmState, VmStatus } from './state.js';
 export { VM_STATES } from './state.js';
+export type { ResolvedTemplateFile } from './template-files.js';
+export { invalidTemplate, templateFile, templateMetadata, templateRoot } from './template-files.js';
 export { TOKENS } from './tokens.js';
 export { SPI_VERSION } from './version.js';
