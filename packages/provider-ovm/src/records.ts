@@ -1,10 +1,11 @@
 /**
- * What this configuration remembers about its VMs, in `<dataDir>/ovm-vms.json`: which VMs it
- * created (the Manager has no place for such a mark), their MACs, and the static addresses of
- * their last boot (the Manager reports a bare IP, without its prefix length).
+ * What this configuration remembers about its VMs, one file per VM in `<dataDir>/ovm-vms/`: which
+ * VMs it created (the Manager has no place for such a mark), their MACs, and the static addresses
+ * of their last boot (the Manager reports a bare IP, without its prefix length). One file per VM
+ * lets two `ims` processes work on different VMs of one configuration without losing an update.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ImsError, type Logger } from '@ims/spi';
 
 /** A static address given to a NIC at boot. */
@@ -31,97 +32,109 @@ export interface VmRecord {
   bootAddresses?: Record<string, BootAddress>;
 }
 
-interface RecordsFile {
+interface RecordFile {
   version: 1;
-  vms: Record<string, VmRecord>;
+  vm: VmRecord;
 }
 
-/** The VM records of one configuration. Writes are serialized and atomic (temporary file + rename). */
+/** The VM records of one configuration. Writes within a process are serialized; each is atomic. */
 export class VmRecords {
-  readonly #file: string;
+  readonly #dir: string;
   readonly #logger: Logger;
   #queue: Promise<unknown> = Promise.resolve();
 
   /** @param dataDir the configuration's data directory; @param logger for unreadable files */
   constructor(dataDir: string, logger: Logger) {
-    this.#file = join(dataDir, 'ovm-vms.json');
+    this.#dir = join(dataDir, 'ovm-vms');
     this.#logger = logger;
   }
 
   /** Every record, by VM name. */
   async all(): Promise<Map<string, VmRecord>> {
     await this.#queue.catch(() => {});
-    return this.#read();
+    let files: string[];
+    try {
+      files = await readdir(this.#dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+      throw ioError(`Cannot read ${this.#dir}`, error);
+    }
+    const records = await Promise.all(
+      files.filter((f) => f.endsWith('.json')).map((f) => this.#read(join(this.#dir, f))),
+    );
+    return new Map(records.filter((r) => r !== undefined).map((r) => [r.name, r]));
   }
 
   /** The record of a VM, if this configuration made it. */
   async get(name: string): Promise<VmRecord | undefined> {
-    return (await this.all()).get(name);
+    await this.#queue.catch(() => {});
+    return this.#read(this.#fileOf(name));
   }
 
   /** Adds or replaces a record. */
   put(record: VmRecord): Promise<void> {
-    return this.#update((vms) => {
-      vms.set(record.name, record);
-    });
+    return this.#serialized(() => this.#write(record));
   }
 
   /** Changes a record, if there is one. */
   change(name: string, edit: (record: VmRecord) => void): Promise<void> {
-    return this.#update((vms) => {
-      const record = vms.get(name);
-      if (record !== undefined) edit(record);
+    return this.#serialized(async () => {
+      const record = await this.#read(this.#fileOf(name));
+      if (record === undefined) return;
+      edit(record);
+      await this.#write(record);
     });
   }
 
   /** Forgets a VM. */
   forget(name: string): Promise<void> {
-    return this.#update((vms) => {
-      vms.delete(name);
-    });
+    return this.#serialized(() =>
+      rm(this.#fileOf(name), { force: true }).catch((error: unknown) => {
+        throw ioError(`Cannot remove the record of ${name}`, error);
+      }),
+    );
   }
 
-  #update(edit: (vms: Map<string, VmRecord>) => void): Promise<void> {
-    const next = this.#queue
-      .catch(() => {})
-      .then(async () => {
-        const vms = await this.#read();
-        edit(vms);
-        await this.#write({ version: 1, vms: Object.fromEntries(vms) });
-      });
+  /** VM names are validated by the host ([A-Za-z0-9._-], no leading dot), so they are safe file names. */
+  #fileOf(name: string): string {
+    return join(this.#dir, `${name}.json`);
+  }
+
+  #serialized(work: () => Promise<void>): Promise<void> {
+    const next = this.#queue.catch(() => {}).then(work);
     this.#queue = next;
     return next;
   }
 
-  async #read(): Promise<Map<string, VmRecord>> {
+  async #read(file: string): Promise<VmRecord | undefined> {
     let text: string;
     try {
-      text = await readFile(this.#file, 'utf8');
+      text = await readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-      throw ioError(`Cannot read ${this.#file}`, error);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw ioError(`Cannot read ${file}`, error);
     }
     try {
-      const parsed = JSON.parse(text) as Partial<RecordsFile>;
-      if (parsed.version === 1 && typeof parsed.vms === 'object' && parsed.vms !== null) {
-        return new Map(Object.entries(parsed.vms).filter(([, r]) => isRecord(r)));
-      }
+      const parsed = JSON.parse(text) as Partial<RecordFile>;
+      if (parsed.version === 1 && isRecord(parsed.vm)) return parsed.vm;
     } catch {
       // Reported below.
     }
-    this.#logger.warn('the OVM VM records are unreadable; treating them as empty', { file: this.#file });
-    return new Map();
+    this.#logger.warn('an OVM VM record is unreadable; ignoring it', { file });
+    return undefined;
   }
 
-  async #write(document: RecordsFile): Promise<void> {
-    const temp = `${this.#file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  async #write(record: VmRecord): Promise<void> {
+    const file = this.#fileOf(record.name);
+    const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const document: RecordFile = { version: 1, vm: record };
     try {
-      await mkdir(dirname(this.#file), { recursive: true, mode: 0o700 });
+      await mkdir(this.#dir, { recursive: true, mode: 0o700 });
       await writeFile(temp, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
-      await rename(temp, this.#file);
+      await rename(temp, file);
     } catch (error) {
       await rm(temp, { force: true }).catch(() => {});
-      throw ioError(`Cannot write ${this.#file}`, error);
+      throw ioError(`Cannot write ${file}`, error);
     }
   }
 }

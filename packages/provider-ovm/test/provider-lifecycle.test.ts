@@ -4,7 +4,7 @@
  * prefixes of reported addresses, and the time limit of a graceful stop.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BootParams, ProgressReporter, ProviderContext, TemplateMetadata } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,10 +143,12 @@ describe('a VM', () => {
   });
 
   it('is recorded as this configuration’s, and listed only for it', async () => {
-    const records = JSON.parse(await readFile(join(fixture.context.dataDir, 'ovm-vms.json'), 'utf8')) as {
-      vms: Record<string, { macs: string[]; template: string }>;
+    const record = JSON.parse(
+      await readFile(join(fixture.context.dataDir, 'ovm-vms', `${VM}.json`), 'utf8'),
+    ) as {
+      vm: { macs: string[]; template: string };
     };
-    expect(records.vms[VM]).toMatchObject({ macs: [MAC], template: TEMPLATE });
+    expect(record.vm).toMatchObject({ macs: [MAC], template: TEMPLATE });
     expect((await fixture.provider.listVms({ includeUnmanaged: false })).map((v) => v.name)).toEqual([VM]);
 
     const home = join(fixture.dir, 'other-home');
@@ -204,10 +206,7 @@ describe('a VM', () => {
     await fixture.provider.deleteVm(VM, { force: true });
     await expectCode(fixture.provider.getStatus(VM), 'IMS_VM_NOT_FOUND');
     expect(await fixture.runningPool()).toEqual([]);
-    const records = JSON.parse(await readFile(join(fixture.context.dataDir, 'ovm-vms.json'), 'utf8')) as {
-      vms: object;
-    };
-    expect(records.vms).toEqual({});
+    expect(await readdir(join(fixture.context.dataDir, 'ovm-vms'))).toEqual([]);
   });
 });
 
