@@ -201,7 +201,7 @@ export function missingExecutable(executable: string, target: string, cause?: un
     `Cannot reach VirtualBox: the VBoxManage executable "${executable}" was not found on ${where}.`,
     {
       ...(cause === undefined ? {} : { cause }),
-      hint: `Install VirtualBox on ${where}, or set the path of VBoxManage with --vbox-manage (e.g. /usr/bin/VBoxManage).`,
+      hint: `Install VirtualBox on ${where}, or set the path of VBoxManage: ims config update <config> --vbox-manage /usr/bin/VBoxManage.`,
       details: { executable, target },
     },
   );

@@ -68,6 +68,18 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await config()).create,
   },
   {
+    path: ['config', 'update'],
+    args: ['<name>'],
+    flags: {},
+    flagHelp: [
+      ['--<option> <value>', 'provider options to change: `ims config update <name> --help` lists them'],
+      ['--<secret>-env VAR', 'read a secret option (e.g. --password-env) from an environment variable'],
+    ],
+    providerFlags: true,
+    summary: 'change options of a configuration (e.g. a rotated password); templates and VMs stay',
+    load: async () => (await config()).update,
+  },
+  {
     path: ['config', 'list'],
     args: [],
     flags: {},

@@ -90,6 +90,45 @@ export async function createConfig(
   return view(record, Object.keys(secrets), 0);
 }
 
+/**
+ * Changes options of a configuration (a rotated password, a moved VBoxManage): the given options
+ * replace the stored ones, the result is checked against the provider's current schema (defaults
+ * applied), secrets go to secrets.json. Its templates and VMs stay as they are.
+ */
+export async function updateConfig(
+  host: ImsHost,
+  name: string,
+  changes: Record<string, unknown>,
+): Promise<ConfigView> {
+  assertValidName('configuration', name);
+  const record = await host.config(name);
+  const plugin = await host.registry.plugin(record.provider);
+  const current = { ...record.options, ...(await host.store.readSecrets(name)) };
+  const complete = validateConfig(plugin.configSchema, { ...current, ...changes }, plugin.id);
+  const { plain, secrets } = splitSecrets(plugin.configSchema, complete);
+  const digest = schemaDigest(plugin.configSchema);
+  // Secrets first, as at creation: the state never names options whose secrets are not written.
+  await host.store.updateSecrets((all) => {
+    if (Object.keys(secrets).length > 0) all[name] = secrets;
+    else delete all[name];
+  });
+  let updated: ConfigRecord | undefined;
+  let vms = 0;
+  await host.store.update((state) => {
+    const stored = state.configs[name];
+    if (!stored) {
+      throw new ImsError('IMS_CONFIG_NOT_FOUND', `No configuration named "${name}".`, {
+        hint: 'See `ims config list`.',
+      });
+    }
+    stored.options = plain;
+    stored.schemaDigest = digest;
+    updated = stored;
+    vms = Object.values(state.vms).filter((v) => v.config === name).length;
+  });
+  return view(updated as ConfigRecord, Object.keys(secrets), vms);
+}
+
 /** Every configuration, secrets masked, sorted by name. */
 export async function listConfigs(host: ImsHost): Promise<ConfigView[]> {
   const state = await host.store.read();

@@ -199,7 +199,7 @@ export class SoapClient {
         'IMS_AUTH_FAILED',
         `The OVM Manager at ${endpoint} refused the credentials of user ${JSON.stringify(this.#options.username)} (HTTP ${response.status}).`,
         {
-          hint: 'Check the Manager user and password; to change them, delete the configuration and create it again with --username and --password-env VAR.',
+          hint: 'Check the Manager user and password; change them with `ims config update <config> --username U --password-env VAR`.',
           details: { endpoint, operation, httpStatus: response.status },
         },
       );

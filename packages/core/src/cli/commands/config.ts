@@ -7,6 +7,7 @@ import {
   providerOptions,
   showConfig,
   testConfig,
+  updateConfig,
 } from '../../host/configs.js';
 import type { CommandContext, CommandHandler } from '../command-context.js';
 import { jsonDocument, table } from '../output.js';
@@ -22,7 +23,12 @@ function providerIdFrom(words: readonly string[]): string | undefined {
   return undefined;
 }
 
-function optionHelp(providerId: string, specs: readonly OptionSpec[]): string[] {
+function optionHelp(
+  providerId: string,
+  specs: readonly OptionSpec[],
+  verb: 'create' | 'update' = 'create',
+  name = '<name>',
+): string[] {
   const rows = specs.map((s) => {
     const value = s.kind === 'boolean' ? '' : s.kind === 'enum' ? ` ${s.choices.join('|')}` : ` <${s.kind}>`;
     const notes = [
@@ -36,7 +42,9 @@ function optionHelp(providerId: string, specs: readonly OptionSpec[]): string[] 
   });
   const width = Math.max(...rows.map(([f]) => f.length));
   return [
-    `Usage: ims config create <name> --provider ${providerId} [options]`,
+    verb === 'create'
+      ? `Usage: ims config create ${name} --provider ${providerId} [options]`
+      : `Usage: ims config update ${name} [options]   (the given options replace the stored ones)`,
     '',
     `Options of the ${providerId} provider:`,
     ...rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`),
@@ -53,6 +61,35 @@ function readEnvSecret(variable: string, flag: string): string {
     );
   }
   return value;
+}
+
+/** The provider options given as flags (`--<option> v`, `--<secret>-env VAR`), parsed and coerced. */
+function optionValues(
+  words: readonly string[],
+  specs: readonly OptionSpec[],
+  command: string,
+  extra: Record<string, FlagSpec> = {},
+) {
+  const flagSpecs: Record<string, FlagSpec> = { ...extra };
+  for (const s of specs) {
+    flagSpecs[s.flag] = { kind: s.kind === 'boolean' ? 'optional' : 'string' };
+    if (s.secret) flagSpecs[`${s.flag}-env`] = { kind: 'string' };
+  }
+  const args = parseArgs(words, flagSpecs, command);
+  checkArity(['<name>'], args.positionals, command);
+  const options: Record<string, unknown> = {};
+  for (const s of specs) {
+    const given = args.flags.get(s.flag)?.[0];
+    const fromEnv = s.secret ? flagString(args, `${s.flag}-env`) : undefined;
+    if (given !== undefined && fromEnv !== undefined) {
+      throw new ImsError('IMS_INVALID_ARGUMENT', `Give --${s.flag} or --${s.flag}-env, not both.`, {
+        hint: `Prefer --${s.flag}-env: values on the command line are visible to other users.`,
+      });
+    }
+    if (fromEnv !== undefined) options[s.property] = readEnvSecret(fromEnv, s.flag);
+    else if (given !== undefined) options[s.property] = coerceOption(s, given);
+  }
+  return { args, options };
 }
 
 /** `ims config create <name> --provider <id> [--<option> <value>]...` */
@@ -76,28 +113,44 @@ export const create: CommandHandler = async (ctx) => {
     for (const line of optionHelp(plugin.id, specs)) ctx.out(line);
     return 0;
   }
-  const flagSpecs: Record<string, FlagSpec> = { provider: { kind: 'string' } };
-  for (const s of specs) {
-    flagSpecs[s.flag] = { kind: s.kind === 'boolean' ? 'optional' : 'string' };
-    if (s.secret) flagSpecs[`${s.flag}-env`] = { kind: 'string' };
-  }
-  const args = parseArgs(ctx.rawWords, flagSpecs, 'config create');
-  checkArity(['<name>'], args.positionals, 'config create');
-  const options: Record<string, unknown> = {};
-  for (const s of specs) {
-    const given = args.flags.get(s.flag)?.[0];
-    const fromEnv = s.secret ? flagString(args, `${s.flag}-env`) : undefined;
-    if (given !== undefined && fromEnv !== undefined) {
-      throw new ImsError('IMS_INVALID_ARGUMENT', `Give --${s.flag} or --${s.flag}-env, not both.`, {
-        hint: `Prefer --${s.flag}-env: values on the command line are visible to other users.`,
-      });
-    }
-    if (fromEnv !== undefined) options[s.property] = readEnvSecret(fromEnv, s.flag);
-    else if (given !== undefined) options[s.property] = coerceOption(s, given);
-  }
+  const { args, options } = optionValues(ctx.rawWords, specs, 'config create', {
+    provider: { kind: 'string' },
+  });
   const view = await createConfig(host, args.positionals[0]!, plugin.id, options);
   if (ctx.json) ctx.out(jsonDocument(view));
   else ctx.out(`Created configuration "${view.name}" (provider ${view.provider}).`);
+  return 0;
+};
+
+/** `ims config update <name> [--<option> <value>]...` */
+export const update: CommandHandler = async (ctx) => {
+  const name = ctx.rawWords[0];
+  if (name === undefined || name.startsWith('-')) {
+    if (ctx.help) {
+      ctx.out('Usage: ims config update <name> [--<option> <value>]...');
+      ctx.out('Add --help after the name to list the options of its provider.');
+      return 0;
+    }
+    throw new ImsError('IMS_INVALID_ARGUMENT', '`ims config update` needs the configuration name first.', {
+      hint: 'ims config update <name> --<option> <value> (see `ims config list`).',
+    });
+  }
+  const host = await ctx.host();
+  const record = await host.config(name);
+  const { plugin, specs } = await providerOptions(host, record.provider);
+  if (ctx.help) {
+    for (const line of optionHelp(plugin.id, specs, 'update', name)) ctx.out(line);
+    return 0;
+  }
+  const { args, options } = optionValues(ctx.rawWords, specs, 'config update');
+  if (Object.keys(options).length === 0) {
+    throw new ImsError('IMS_INVALID_ARGUMENT', `Nothing to change in "${name}": give at least one option.`, {
+      hint: `ims config update ${name} --help lists the options of the ${plugin.id} provider.`,
+    });
+  }
+  const view = await updateConfig(host, args.positionals[0]!, options);
+  if (ctx.json) ctx.out(jsonDocument(view));
+  else ctx.out(`Updated configuration "${view.name}" (${Object.keys(options).sort().join(', ')}).`);
   return 0;
 };
 
