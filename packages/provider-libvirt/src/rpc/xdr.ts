@@ -232,17 +232,18 @@ export class XdrReader {
 
   /** Fixed-length opaque data of `size` bytes (a copy). */
   fixedOpaque(size: number): Uint8Array {
-    return Uint8Array.from(this.raw(size, 'fixed opaque'));
+    return new Uint8Array(this.raw(size, 'fixed opaque'));
   }
 
   /** Variable-length opaque data of at most `max` bytes (a copy). */
   opaque(max = MAX_UINT32): Uint8Array {
-    return Uint8Array.from(this.variable(max, 'opaque'));
+    return new Uint8Array(this.variable(max, 'opaque'));
   }
 
-  /** UTF-8 string of at most `max` bytes. */
+  /** UTF-8 string of at most `max` bytes (decoded in place: a listing decodes thousands). */
   string(max = MAX_UINT32): string {
-    return Buffer.from(this.variable(max, 'string')).toString('utf8');
+    const bytes = this.variable(max, 'string');
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   }
 
   /** Optional data (`type *name`): `null` when absent. */
