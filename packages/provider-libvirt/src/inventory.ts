@@ -3,8 +3,8 @@
  * every domain; telling this configuration's domains apart costs one XML read per domain never
  * seen before (see {@link OwnerCache}).
  */
-import { assertValidName, type VmListing, type VmStatus } from '@ims/spi';
-import { isDomainGone, lookupVm, mapLimited, readDomain, stateOf } from './domains.js';
+import { assertValidName, mapLimited, type VmListing, type VmStatus } from '@ims/spi';
+import { isDomainGone, lookupVm, readDomain, stateOf } from './domains.js';
 import type { ProviderEnv } from './env.js';
 import {
   type DomainRef,

@@ -2,8 +2,8 @@
  * Metrics of many VMs from one CONNECT_GET_ALL_DOMAIN_STATS call. CPU percent is left to the
  * host, which derives it from two samples of `cpu.time`.
  */
-import { assertValidName, type VmMetricsSample } from '@ims/spi';
-import { lookupVm, mapLimited, vmNotFound } from './domains.js';
+import { assertValidName, mapLimited, type VmMetricsSample } from '@ims/spi';
+import { lookupVm, vmNotFound } from './domains.js';
 import type { ProviderEnv } from './env.js';
 import { DomainState, DomainStatsTypes, type TypedParam, typedParamsToRecord } from './rpc/index.js';
 

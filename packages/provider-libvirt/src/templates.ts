@@ -3,8 +3,14 @@
  * through libvirt (so it works the same for a remote host), and a record keeps the rest.
  */
 import { createReadStream } from 'node:fs';
-import { assertValidName, ImsError, type TemplateImportRequest, type TemplateInfo } from '@ims/spi';
-import { mapLimited, readDomain } from './domains.js';
+import {
+  assertValidName,
+  ImsError,
+  mapLimited,
+  type TemplateImportRequest,
+  type TemplateInfo,
+} from '@ims/spi';
+import { readDomain } from './domains.js';
 import type { ProviderEnv } from './env.js';
 import { templateVolumes } from './names.js';
 import type { LibvirtClient, StoragePoolRef } from './rpc/index.js';

@@ -3,8 +3,8 @@
  * the template's size), an empty boot-parameter volume, and a domain defined from XML built by
  * the XML module, never by pasting strings together.
  */
-import { assertValidName, ImsError, type VmCreated, type VmSpec } from '@ims/spi';
-import { findVm, mapLimited } from './domains.js';
+import { assertValidName, ImsError, mapLimited, type VmCreated, type VmSpec } from '@ims/spi';
+import { findVm } from './domains.js';
 import type { ProviderEnv } from './env.js';
 import { consoleLogPath, vmVolumes } from './names.js';
 import {

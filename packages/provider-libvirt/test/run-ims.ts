@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
-import { type ImsRun, runIms as runImsWithEnv } from '../../core/test/cli/run-ims.js';
+import { type ImsRun, runImsOk, runIms as runImsWithEnv } from '../../core/test/cli/run-ims.js';
 
 export type { ImsRun };
 
@@ -19,12 +19,6 @@ export function runIms(args: readonly string[], home: string): Promise<ImsRun> {
 }
 
 /** Runs `ims` and fails with its output unless it exits with 0. */
-export async function ims(args: readonly string[], home: string): Promise<ImsRun> {
-  const result = await runIms(args, home);
-  if (result.code !== 0) {
-    throw new Error(
-      `ims ${args.join(' ')} exited with ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
-    );
-  }
-  return result;
+export function ims(args: readonly string[], home: string): Promise<ImsRun> {
+  return runImsOk(args, { IMS_HOME: home });
 }

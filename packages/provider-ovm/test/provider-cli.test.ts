@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { readBootImageFile } from '@ims/ovm-templates/guest-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
-import { runIms } from '../../core/test/cli/run-ims.js';
+import { runImsOk } from '../../core/test/cli/run-ims.js';
 import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
 import { busyboxTemplate } from '../../provider-libvirt/test/busybox-template.js';
 import { startOvmManagerSimulator } from '../src/simulator/index.js';
@@ -28,15 +28,7 @@ let ovsRoot: string;
 let sim: Simulator;
 let sshd: TestSshd;
 
-async function ims(...words: string[]) {
-  const result = await runIms(words, { IMS_HOME: home, OVM_PASSWORD: MANAGER_PASSWORD });
-  if (result.code !== 0) {
-    throw new Error(
-      `ims ${words.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
-    );
-  }
-  return result;
-}
+const ims = (...words: string[]) => runImsOk(words, { IMS_HOME: home, OVM_PASSWORD: MANAGER_PASSWORD });
 
 beforeAll(async () => {
   assertProviderBuilt(resolve(import.meta.dirname, '..'));

@@ -2,9 +2,9 @@
  * VM status and listing: `list vms` for what exists, `showvminfo` per VM (a few at a time) for its
  * state. This configuration's VMs are those with a record whose UUID VirtualBox still has.
  */
-import { assertValidName, isImsError, type VmListing, type VmStatus } from '@ims/spi';
+import { assertValidName, isImsError, mapLimited, type VmListing, type VmStatus } from '@ims/spi';
 import type { ProviderEnv } from './env.js';
-import { listRegistered, mapLimited, showVm } from './machines.js';
+import { listRegistered, showVm } from './machines.js';
 import { vmStatus } from './parse/states.js';
 
 /** How many `showvminfo` calls run at once. */

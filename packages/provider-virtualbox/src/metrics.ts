@@ -9,9 +9,9 @@
  * CPU), and `cpuTimeNs` is an ESTIMATE, the load integrated over time since the boot, kept per VM
  * in the data directory so that it never goes down between samples of one boot.
  */
-import { assertValidName, type VmMetricsSample } from '@ims/spi';
+import { assertValidName, mapLimited, type VmMetricsSample } from '@ims/spi';
 import type { ProviderEnv } from './env.js';
-import { listRegistered, mapLimited, showVm, vmNotFound } from './machines.js';
+import { listRegistered, showVm, vmNotFound } from './machines.js';
 import { type MetricRow, metricNumber, parseMetricsQuery } from './parse/metrics.js';
 import { parseVmList } from './parse/vm-list.js';
 import type { CpuRecord } from './records.js';

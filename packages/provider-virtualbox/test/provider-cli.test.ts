@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
-import { runIms } from '../../core/test/cli/run-ims.js';
+import { runIms, runImsOk } from '../../core/test/cli/run-ims.js';
 import { busyboxTemplate } from '../../provider-libvirt/test/busybox-template.js';
 import { FAST_SIM_ENV, loadSimulator } from './sim-fixture.js';
 
@@ -23,15 +23,7 @@ let home: string;
 let vboxManage: string;
 let vmFolder: string;
 
-async function ims(...words: string[]) {
-  const result = await runIms(words, { IMS_HOME: home });
-  if (result.code !== 0) {
-    throw new Error(
-      `ims ${words.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
-    );
-  }
-  return result;
-}
+const ims = (...words: string[]) => runImsOk(words, { IMS_HOME: home });
 
 beforeAll(async () => {
   assertProviderBuilt(resolve(import.meta.dirname, '..'));

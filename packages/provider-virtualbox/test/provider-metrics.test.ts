@@ -2,9 +2,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BootParams } from '@ims/spi';
-import { isImsError } from '@ims/spi';
+import { isImsError, mapLimited } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapLimited } from '../src/machines.js';
 import { createSimFixture, type SimFixture } from './sim-fixture.js';
 import { tinyTemplate } from './tiny-template.js';
 

@@ -23,6 +23,7 @@ export type { EnvOperation, OperationSources, ProviderOperation } from './lazy-p
 export { providerFromOperations } from './lazy-provider.js';
 export type { ManifestCheck, ManifestProblem, ProviderManifest } from './manifest.js';
 export { checkManifest, MANIFEST_JSON_SCHEMA, PROVIDER_ID_PATTERN } from './manifest.js';
+export { mapLimited } from './map-limited.js';
 export type { NamedKind } from './names.js';
 export { assertValidName, NAME_PATTERN } from './names.js';
 export type { ProviderDefinition, ProviderPlugin } from './plugin.js';

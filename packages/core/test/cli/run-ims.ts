@@ -48,3 +48,17 @@ export function runIms(
     child.stdin.end(input ?? '');
   });
 }
+
+/** Runs `ims` like {@link runIms} and fails with its output unless it exits with 0. */
+export async function runImsOk(
+  words: readonly string[],
+  env: Record<string, string | undefined>,
+): Promise<ImsRun> {
+  const result = await runIms(words, env);
+  if (result.code !== 0) {
+    throw new Error(
+      `ims ${words.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+    );
+  }
+  return result;
+}
