@@ -56,22 +56,13 @@ const COMMON: Readonly<Record<OvmVmState, VmState>> = {
   UNKNOWN: 'unknown',
 };
 
-/** States on the way to another: operations wait for them to pass. */
-const TRANSITIONAL: ReadonlySet<OvmVmState> = new Set([
-  'CREATING',
-  'INITIALIZING',
-  'DEPLOYING',
-  'CLONING',
-  'DELETING',
-  'MIGRATING',
-  'PAUSING',
-  'UNPAUSING',
-  'SUSPENDING',
-  'RESUMING',
-  'REBOOTING',
-  'SHUTTINGDOWN',
-  'SAVING',
-]);
+/**
+ * States on the way to another: operations wait for them to pass. In the confirmed list they are
+ * exactly the ones from CREATING up to (not including) UNKNOWN.
+ */
+const TRANSITIONAL: ReadonlySet<OvmVmState> = new Set(
+  OVM_VM_STATES.slice(OVM_VM_STATES.indexOf('CREATING'), OVM_VM_STATES.indexOf('UNKNOWN')),
+);
 
 const BY_KEY = new Map<string, OvmVmState>(OVM_VM_STATES.map((state) => [state, state]));
 
