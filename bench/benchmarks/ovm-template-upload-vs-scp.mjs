@@ -1,7 +1,8 @@
 // Template upload to dom0 as the OVM provider does it — IMS's SSH connector (host key pinned,
 // aes128-gcm preferred, Nagle off) and its SFTP upload (pipelined 128 KiB writes, about 1 MiB in
 // flight; files of 64 MiB or more also over a second connection, which connects, authenticates and
-// checks the same pinned host key inside the timed run) — against OpenSSH `scp` (SFTP protocol) of
+// checks the same pinned host key inside the timed run; like scp, it writes over the previous run's
+// file in place and sets the size at the end) — against OpenSSH `scp` (SFTP protocol) of
 // the same 256 MiB file to the same sshd on 127.0.0.1. The server offers only
 // aes128-gcm@openssh.com, so both sides use the same cipher. Each side connects, authenticates
 // with the same key, verifies the same pinned host key, uploads and disconnects: scp as the

@@ -80,7 +80,10 @@ export type TransferProgress = (doneBytes: number, totalBytes: number) => void;
 
 /** An open SSH connection: commands, SFTP file transfer and socket forwarding. */
 export interface SshSession extends CommandRunner {
-  /** Uploads a local file (parallel SFTP writes; the fastest way ssh2 offers). */
+  /**
+   * Uploads a local file (pipelined SFTP writes, big files over a second connection too). An
+   * existing remote file is written over in place and then cut to the new size, as OpenSSH does.
+   */
   upload(localPath: string, remotePath: string, onProgress?: TransferProgress): Promise<void>;
   /** Downloads a remote file. */
   download(remotePath: string, localPath: string, onProgress?: TransferProgress): Promise<void>;

@@ -3,7 +3,15 @@ import { posix } from 'node:path';
 import type { TransferProgress } from '@ims/spi';
 import type { SFTPWrapper, Stats, TransferOptions } from 'ssh2';
 import type { ExtraUploadLane } from './extra-lane.js';
-import { closeLocal, closeRemote, localSize, openLocal, openRemote, startUpload } from './sftp-upload.js';
+import {
+  closeLocal,
+  closeRemote,
+  localSize,
+  openLocal,
+  openRemote,
+  setRemoteSize,
+  startUpload,
+} from './sftp-upload.js';
 
 /** Parallel requests in flight per transfer; with {@link TRANSFER_CHUNK_BYTES} the fastest measured. */
 export const TRANSFER_CONCURRENCY = 8;
@@ -65,12 +73,13 @@ export async function sftpUpload(
     const fd = await openLocal(localPath);
     try {
       size = await localSize(fd);
-      const opened = openRemote(sftp, remotePath, 'w');
+      const opened = openRemote(sftp, remotePath, 'overwrite');
       const joined = extra?.join(opened);
       handle = await opened;
       const run = startUpload(fd, size, { sftp, handle }, (done) => progress.report(done, size));
       void joined?.then((lane) => lane && run.addLane(lane));
       await run.done;
+      await setRemoteSize(sftp, handle, size);
     } finally {
       await closeLocal(fd);
     }

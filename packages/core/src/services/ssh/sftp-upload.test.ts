@@ -124,6 +124,20 @@ describe('SFTP upload: pipelined writes, over one or two connections', () => {
     expect((await readFile(target)).equals(data)).toBe(true);
   });
 
+  it('writes over an existing file in place and cuts it to the new size, also when empty', async () => {
+    const target = join(remote, 'overwritten-in-place');
+    await writeFile(target, randomBytes(9 * MIB));
+    const inode = (await stat(target)).ino;
+    for (const size of [3 * MIB + 1, 0]) {
+      const source = join(local, `new-${size}`);
+      const data = randomBytes(size);
+      await writeFile(source, data);
+      await single.upload(source, target);
+      expect((await readFile(target)).equals(data)).toBe(true);
+      expect((await stat(target)).ino).toBe(inode);
+    }
+  });
+
   it('goes on over one connection when the second one cannot be opened', async () => {
     const client = await connectRaw(sshd, key);
     try {
