@@ -21,7 +21,10 @@ await build({
     {
       name: 'spi-external',
       setup(b) {
-        b.onResolve({ filter: /^@ims\/spi(\/schema)?$/ }, (args) => ({ path: args.path, external: true }));
+        b.onResolve({ filter: /^@ims\/spi(\/schema|\/config-schema)?$/ }, (args) => ({
+          path: args.path,
+          external: true,
+        }));
       },
     },
   ],

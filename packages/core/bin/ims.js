@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/bundle/main.js';
+import { runCli } from '../dist/launcher.js';
 
 // `ims vm list | head` closes the pipe early: that is the reader's choice, not a failure to report.
 for (const stream of [process.stdout, process.stderr]) {
@@ -9,4 +9,4 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,27 +1,64 @@
-// Bundles the compiled CLI (dist/cli/main.js) into dist/bundle/ so `ims` starts fast: one file
-// for the start-up path instead of dozens of module loads, with each command's code in a lazily
-// loaded chunk. Native ssh2 stays external. Provider packages are never bundled: they are found
-// and imported at run time. `@ims/spi` and its `schema` / `schema-value` entries (pre-bundled by
-// @ims/spi) stay external, so the host and the providers it loads share one copy.
-import { rmSync } from 'node:fs';
+// Bundles the compiled CLI (dist/cli/main.js) into one classic script, dist/bundle/cli.cjs, that
+// bin/ims.js runs through dist/launcher.js with a V8 code cache: one file to read and no module
+// graph to resolve, and after the first run of a command almost nothing to compile.
+// - Native ssh2 stays external (CommonJS, required normally).
+// - `@ims/spi` stays external so the host and the providers share one copy: the launcher imports
+//   it and hands it to the bundle's require(). Its `schema` / `schema-value` entries are ES
+//   modules a script cannot require: core loads them on demand through importModule(), like
+//   provider packages, which are never bundled (they are found and imported at run time).
+// - importModule() is swapped for a call to the launcher's import: a script compiled from a code
+//   cache cannot evaluate `import()` itself.
+import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-// Chunk names carry content hashes: clear out the previous build's.
+const OUTFILE = 'dist/bundle/cli.cjs';
+
+/** Replaces dist/import-module.js with a call to the `__imsImport` the launcher passes in. */
+const launcherImport = {
+  name: 'launcher-import',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]dist[\\/]import-module\.js$/ }, () => ({
+      contents: 'export function importModule(specifier) { return __imsImport(specifier); }',
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
-  entryPoints: { main: 'dist/cli/main.js' },
-  outdir: 'dist/bundle',
+  entryPoints: ['dist/cli/main.js'],
+  outfile: OUTFILE,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['ssh2', 'cpu-features', '@ims/spi', '@ims/spi/schema', '@ims/spi/schema-value'],
-  // CommonJS dependencies call require() for Node built-ins; give the ESM bundle a real one.
-  banner: {
-    js: "import { createRequire as __imsCreateRequire } from 'node:module'; const require = __imsCreateRequire(import.meta.url);",
-  },
+  external: [
+    'ssh2',
+    'cpu-features',
+    '@ims/spi',
+    '@ims/spi/schema',
+    '@ims/spi/config-schema',
+    '@ims/spi/schema-value',
+  ],
+  // The launcher passes the bundle's URL in, for code that finds files next to the package.
+  define: { 'import.meta.url': '__imsModuleUrl' },
+  plugins: [launcherImport],
   sourcemap: true,
   logLevel: 'warning',
 });
+
+// What the script could not do at run time must fail the build instead.
+const code = readFileSync(OUTFILE, 'utf8');
+const problems = [
+  [/\bimport\((?!specifier\))/, 'an import() left in the bundle (route it through importModule)'],
+  [
+    /require\("@ims\/spi\/[^"]*"\)/,
+    'a static import of an ES-module-only @ims/spi entry (load it with importModule)',
+  ],
+  [/\bimport\.meta\b/, 'import.meta left in the bundle'],
+].filter(([pattern]) => pattern.test(code));
+if (problems.length > 0) {
+  for (const [pattern, why] of problems) console.error(`${OUTFILE}: ${why}: ${code.match(pattern)?.[0]}`);
+  process.exit(1);
+}

@@ -8,7 +8,7 @@ export { createLibvirtProvider } from './provider.js';
 /** The libvirt provider plugin. */
 export default defineProvider({
   id: 'libvirt',
-  spi: '^1.1.0',
+  spi: '^1.2.0',
   displayName: 'libvirt / KVM',
   configSchema: LibvirtConfigSchema,
   capabilities: {

@@ -8,7 +8,7 @@ export { createOvmProvider } from './provider.js';
 /** The Oracle VM 2.2 provider plugin. */
 export default defineProvider({
   id: 'ovm',
-  spi: '^1.1.0',
+  spi: '^1.2.0',
   displayName: 'Oracle VM 2.2',
   configSchema: OvmConfigSchema,
   capabilities: {

@@ -1,4 +1,4 @@
-import { type Static, Type } from '@ims/spi/schema';
+import { Schema, type Static } from '@ims/spi/config-schema';
 
 /** The NIC types `VBoxManage modifyvm --nictypeN` accepts. */
 export const NIC_TYPES = [
@@ -12,62 +12,62 @@ export const NIC_TYPES = [
 ] as const;
 
 /** Configuration of a VirtualBox provider instance (`ims config create NAME --provider virtualbox ...`). */
-export const VirtualBoxConfigSchema = Type.Object(
+export const VirtualBoxConfigSchema = Schema.Object(
   {
-    vboxManage: Type.String({
+    vboxManage: Schema.String({
       default: 'VBoxManage',
       minLength: 1,
       description: 'VBoxManage executable on the VirtualBox host (name on PATH or absolute path)',
     }),
-    host: Type.Optional(
-      Type.String({
+    host: Schema.Optional(
+      Schema.String({
         pattern: '^[a-zA-Z0-9.:-]+$',
         description: 'run VBoxManage on this host over SSH instead of locally',
       }),
     ),
-    sshUser: Type.String({ default: 'root', minLength: 1, description: 'SSH user on --host' }),
-    sshPort: Type.Integer({ default: 22, minimum: 1, maximum: 65535, description: 'SSH port of --host' }),
-    sshKey: Type.Optional(Type.String({ description: 'private key file for SSH to --host' })),
-    sshPassword: Type.Optional(
-      Type.String({
+    sshUser: Schema.String({ default: 'root', minLength: 1, description: 'SSH user on --host' }),
+    sshPort: Schema.Integer({ default: 22, minimum: 1, maximum: 65535, description: 'SSH port of --host' }),
+    sshKey: Schema.Optional(Schema.String({ description: 'private key file for SSH to --host' })),
+    sshPassword: Schema.Optional(
+      Schema.String({
         writeOnly: true,
         description: 'SSH password for --host (prefer --ssh-password-env VAR)',
       }),
     ),
-    hostKeyFingerprint: Type.Optional(
-      Type.String({
+    hostKeyFingerprint: Schema.Optional(
+      Schema.String({
         pattern: '^SHA256:[A-Za-z0-9+/]{43}$',
         description: 'expected SSH host key of --host (SHA256:...)',
       }),
     ),
-    acceptNewHostKey: Type.Optional(
-      Type.Boolean({
+    acceptNewHostKey: Schema.Optional(
+      Schema.Boolean({
         default: false,
         description:
           'trust and record an unknown SSH host key of --host on first use (a changed key is never accepted)',
       }),
     ),
-    vmFolder: Type.Optional(
-      Type.String({
+    vmFolder: Schema.Optional(
+      Schema.String({
         pattern: '^/',
         description:
           'absolute folder on the VirtualBox host for VMs and template disks (required with --host; locally the default is the configuration data directory)',
       }),
     ),
-    nicType: Type.Union(
-      NIC_TYPES.map((t) => Type.Literal(t)),
+    nicType: Schema.Union(
+      NIC_TYPES.map((t) => Schema.Literal(t)),
       {
         default: 'virtio',
         description: 'NIC type (the Debian cloud kernel of IMS templates only has virtio drivers)',
       },
     ),
-    lockRetrySeconds: Type.Number({
+    lockRetrySeconds: Schema.Number({
       default: 5,
       minimum: 0,
       maximum: 300,
       description: 'how long to retry a VBoxManage call while VirtualBox holds the VM locked',
     }),
-    commandTimeoutSeconds: Type.Integer({
+    commandTimeoutSeconds: Schema.Integer({
       default: 600,
       minimum: 10,
       description: 'kill a VBoxManage call that runs longer than this (disk conversions included)',

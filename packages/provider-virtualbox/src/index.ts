@@ -8,7 +8,7 @@ export { createVirtualBoxProvider } from './provider.js';
 /** The VirtualBox provider plugin. */
 export default defineProvider({
   id: 'virtualbox',
-  spi: '^1.1.0',
+  spi: '^1.2.0',
   displayName: 'VirtualBox',
   configSchema: VirtualBoxConfigSchema,
   capabilities: {

@@ -1,4 +1,5 @@
-import { ImsError } from '@ims/spi';
+import { readFile } from 'node:fs/promises';
+import { ImsError, SPI_VERSION } from '@ims/spi';
 import { resolveImsHome } from '../state/home.js';
 import type { CommandContext } from './command-context.js';
 import { findCommand } from './command-table.js';
@@ -20,11 +21,9 @@ export async function main(words: readonly string[]): Promise<number> {
   const err = (line: string) => process.stderr.write(`${line}\n`);
 
   if (head.includes('--version')) {
-    const { readFile } = await import('node:fs/promises');
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
     };
-    const { SPI_VERSION } = await import('@ims/spi');
     out(
       json
         ? JSON.stringify({ ims: pkg.version, spi: SPI_VERSION })

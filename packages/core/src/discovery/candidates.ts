@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PackageSource } from './types.js';
 
@@ -18,9 +18,10 @@ export interface SearchRoot {
   source: PackageSource;
 }
 
-async function listDirs(dir: string): Promise<string[]> {
+// Synchronous like the package.json reads (see inspect-package.ts): a handful of small directories.
+function listDirs(dir: string): string[] {
   try {
-    const entries = await readdir(dir, { withFileTypes: true });
+    const entries = readdirSync(dir, { withFileTypes: true });
     // Symlinks count: pnpm and `npm link` install packages as links.
     return entries
       .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith('.'))
@@ -33,19 +34,13 @@ async function listDirs(dir: string): Promise<string[]> {
 
 /** Step 1: every package directory directly in the roots, scoped ones included, in root order. */
 export async function listCandidates(roots: readonly SearchRoot[]): Promise<Candidate[]> {
-  const perRoot = await Promise.all(
-    roots.map(async (root) => {
-      const names = await listDirs(root.dir);
-      const nested = await Promise.all(
-        names.map(async (name) => {
-          if (!name.startsWith('@')) return [join(root.dir, name)];
-          const scoped = await listDirs(join(root.dir, name));
-          return scoped.map((child) => join(root.dir, name, child));
-        }),
-      );
-      return nested.flat().map((dir) => ({ dir, source: root.source }));
-    }),
-  );
+  const perRoot = roots.map((root) => {
+    const nested = listDirs(root.dir).map((name) => {
+      if (!name.startsWith('@')) return [join(root.dir, name)];
+      return listDirs(join(root.dir, name)).map((child) => join(root.dir, name, child));
+    });
+    return nested.flat().map((dir) => ({ dir, source: root.source }));
+  });
   const seen = new Set<string>();
   return perRoot.flat().filter((c) => {
     if (seen.has(c.dir)) return false;

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { checkManifest, ImsError, SPI_VERSION } from '@ims/spi';
 import type { Candidate } from './candidates.js';
@@ -19,10 +19,12 @@ interface PackageJson {
   ims?: unknown;
 }
 
-async function readPackageJson(dir: string): Promise<{ json: PackageJson } | { broken: string } | null> {
+// Synchronous reads on purpose: every command reads a few dozen small package.json files, and the
+// thread-pool round trips of the asynchronous API cost more than the reads themselves.
+function readPackageJson(dir: string): { json: PackageJson } | { broken: string } | null {
   let text: string;
   try {
-    text = await readFile(join(dir, 'package.json'), 'utf8');
+    text = readFileSync(join(dir, 'package.json'), 'utf8');
   } catch {
     return null;
   }
@@ -45,7 +47,7 @@ export async function inspectPackage(
   candidate: Candidate,
   hostSpi: string = SPI_VERSION,
 ): Promise<Inspection> {
-  const read = await readPackageJson(candidate.dir);
+  const read = readPackageJson(candidate.dir);
   if (read === null) return { kind: 'not-a-plugin' };
   const packageName =
     'json' in read && typeof read.json.name === 'string' ? read.json.name : basename(candidate.dir);
@@ -125,7 +127,7 @@ export async function inspectPackage(
   const entryPath = resolve(candidate.dir, manifest.entry);
   let entryIsFile = false;
   try {
-    entryIsFile = isInside(candidate.dir, entryPath) && (await stat(entryPath)).isFile();
+    entryIsFile = isInside(candidate.dir, entryPath) && statSync(entryPath).isFile();
   } catch {
     entryIsFile = false;
   }

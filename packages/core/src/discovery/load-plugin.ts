@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImsError, type ProviderPlugin, pluginShapeProblems, SPI_VERSION } from '@ims/spi';
+import { importModule } from '../import-module.js';
 import { rangeIncludes } from './spi-range.js';
 import type { DiscoveredProvider } from './types.js';
 
@@ -19,7 +20,7 @@ export async function loadPlugin(
   const entry = resolve(discovered.dir, discovered.manifest.entry);
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+    module = await importModule<{ default?: unknown }>(pathToFileURL(entry).href);
   } catch (cause) {
     const why = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
     throw new ImsError(

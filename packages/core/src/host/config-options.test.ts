@@ -1,4 +1,4 @@
-import { isImsError } from '@ims/spi';
+import { type ImsError, isImsError } from '@ims/spi';
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { coerceOption, flagOf, optionSpecs, splitSecrets, validateConfig } from './config-options.js';
@@ -61,25 +61,26 @@ describe('provider options from a config schema', () => {
     expect(codeOf(() => coerceOption(specs.uri!, true)).message).toContain('needs a value');
   });
 
-  it('applies defaults and lists every problem by flag, never echoing secret values', () => {
-    expect(validateConfig(schema, { dom0User: 'root' }, 'x')).toEqual({
+  it('applies defaults and lists every problem by flag, never echoing secret values', async () => {
+    expect(await validateConfig(schema, { dom0User: 'root' }, 'x')).toEqual({
       uri: 'qemu:///system',
       domainType: 'kvm',
       dom0User: 'root',
     });
-    const error = codeOf(() =>
-      validateConfig(schema, { uri: 'http://x', retries: 9, password: 'short-pw' }, 'x'),
-    );
+    const failure = (options: Record<string, unknown>) =>
+      validateConfig(schema, options, 'x').then(
+        () => expect.unreachable('the options were accepted'),
+        (error: unknown) => error as ImsError,
+      );
+    const error = await failure({ uri: 'http://x', retries: 9, password: 'short-pw' });
     expect(error.code).toBe('IMS_CONFIG_INVALID');
     expect(error.message).toContain('--uri');
     expect(error.message).toContain('--retries');
     expect(error.message).toContain('--dom0-user');
-    const secret = codeOf(() => validateConfig(schema, { dom0User: 'r', password: 'abc' }, 'x'));
+    const secret = await failure({ dom0User: 'r', password: 'abc' });
     expect(secret.message).toContain('--password');
     expect(secret.message).not.toContain('abc');
-    expect(codeOf(() => validateConfig(schema, { dom0User: 'r', bogus: 1 }, 'x')).code).toBe(
-      'IMS_CONFIG_INVALID',
-    );
+    expect((await failure({ dom0User: 'r', bogus: 1 })).code).toBe('IMS_CONFIG_INVALID');
   });
 
   it('splits secrets from the options kept in state', () => {

@@ -1,6 +1,6 @@
 import { ImsError } from '@ims/spi';
 import type { TObject, TSchema } from '@ims/spi/schema';
-import { Value } from '@ims/spi/schema-value';
+import { importModule } from '../import-module.js';
 
 /** One provider option as the CLI offers it, derived from the provider's config schema. */
 export interface OptionSpec {
@@ -100,11 +100,13 @@ export function coerceOption(spec: OptionSpec, text: string | true): unknown {
  * Applies the schema's defaults and checks the options against it; every problem is listed as
  * `--flag: what is wrong`. Returns the complete, typed options.
  */
-export function validateConfig(
+export async function validateConfig(
   schema: TObject,
   options: Record<string, unknown>,
   provider: string,
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
+  // Loaded on demand: everyday commands use options validated when they were written.
+  const { Value } = await importModule<typeof import('@ims/spi/schema-value')>('@ims/spi/schema-value');
   const value = Value.Default(schema, structuredClone(options)) as Record<string, unknown>;
   if (Value.Check(schema, value)) return value;
   const specs = new Map(optionSpecs(schema).map((s) => [s.property, s]));

@@ -48,7 +48,7 @@ export async function createConfig(
 ): Promise<ConfigView> {
   assertValidName('configuration', name);
   const plugin = await host.registry.plugin(providerId);
-  const complete = validateConfig(plugin.configSchema, options, plugin.id);
+  const complete = await validateConfig(plugin.configSchema, options, plugin.id);
   const { plain, secrets } = splitSecrets(plugin.configSchema, complete);
   const record: ConfigRecord = {
     name,
@@ -104,7 +104,7 @@ export async function updateConfig(
   const record = await host.config(name);
   const plugin = await host.registry.plugin(record.provider);
   const current = { ...record.options, ...(await host.store.readSecrets(name)) };
-  const complete = validateConfig(plugin.configSchema, { ...current, ...changes }, plugin.id);
+  const complete = await validateConfig(plugin.configSchema, { ...current, ...changes }, plugin.id);
   const { plain, secrets } = splitSecrets(plugin.configSchema, complete);
   const digest = schemaDigest(plugin.configSchema);
   // Secrets first, as at creation: the state never names options whose secrets are not written.

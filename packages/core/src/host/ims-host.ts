@@ -115,10 +115,9 @@ export class ImsHost {
       const options = { ...record.options, ...secrets };
       // Options are checked when written; they are checked again only when the provider's schema
       // changed since (which also keeps the validator off the path of everyday commands).
+      const digest = schemaDigest(plugin.configSchema);
       const config =
-        record.schemaDigest === schemaDigest(plugin.configSchema)
-          ? options
-          : (await import('./config-options.js')).validateConfig(plugin.configSchema, options, plugin.id);
+        record.schemaDigest === digest ? options : await this.#recheck(record, plugin, options, digest);
       const dataDir = join(this.home, 'data', configName);
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
       scope = createProviderScope(this.#rootContainer(), { configName, dataDir, plugin, config });
@@ -126,6 +125,42 @@ export class ImsHost {
     }
     const provider = await scope.resolve<Promise<Provider>>(TOKENS.Provider);
     return { record, plugin, provider };
+  }
+
+  /**
+   * Validates stored options against a provider schema that changed since they were written, then
+   * stores them as validated (new defaults filled in) with the new fingerprint, so later commands
+   * skip the validator again. Secrets are left as they are: validation does not change them. Not
+   * being able to store that only costs the next command the same check.
+   */
+  async #recheck(
+    record: ConfigRecord,
+    plugin: ProviderPlugin,
+    options: Record<string, unknown>,
+    digest: string,
+  ): Promise<Record<string, unknown>> {
+    const { splitSecrets, validateConfig } = await import('./config-options.js');
+    const complete = await validateConfig(plugin.configSchema, options, plugin.id);
+    const { plain } = splitSecrets(plugin.configSchema, complete);
+    const unchanged = JSON.stringify(record.options);
+    await this.store
+      .update((draft) => {
+        const stored = draft.configs[record.name];
+        // Unless another command changed the configuration in the meantime.
+        if (
+          stored === undefined ||
+          stored.schemaDigest !== record.schemaDigest ||
+          JSON.stringify(stored.options) !== unchanged
+        ) {
+          return;
+        }
+        stored.options = plain;
+        stored.schemaDigest = digest;
+      })
+      .catch((error: unknown) =>
+        this.logger.debug('Could not record the re-validated options', { error: (error as Error).message }),
+      );
+    return complete;
   }
 
   /** Closes every provider instance this host created. */

@@ -8,19 +8,19 @@
 
 const FNV_PRIME = 0x01000193;
 
-/** FNV-1a over UTF-16 code units, from a given offset basis. */
-function fnv1a(text: string, basis: number): number {
-  let hash = basis;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, FNV_PRIME);
-  }
-  return hash >>> 0;
-}
-
-/** 64 bits (two independent 32-bit FNV-1a hashes) of the schema's JSON text, as 16 hex digits. */
+/**
+ * 64 bits (two independent 32-bit FNV-1a hashes over UTF-16 code units, from two offset bases,
+ * computed in one pass) of the schema's JSON text, as 16 hex digits.
+ */
 export function schemaDigest(schema: object): string {
   const text = JSON.stringify(schema);
-  const hex = (n: number) => n.toString(16).padStart(8, '0');
-  return `${hex(fnv1a(text, 0x811c9dc5))}${hex(fnv1a(text, 0x050c5d1f))}`;
+  let first = 0x811c9dc5;
+  let second = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    first = Math.imul(first ^ unit, FNV_PRIME);
+    second = Math.imul(second ^ unit, FNV_PRIME);
+  }
+  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+  return `${hex(first)}${hex(second)}`;
 }

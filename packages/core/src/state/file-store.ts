@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ImsError, isImsError } from '@ims/spi';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
@@ -60,9 +60,11 @@ function ioFailed(action: 'read' | 'save' | 'create' | 'lock', path: string, err
 }
 
 /** The file's text, or `undefined` when it does not exist. */
+// Read synchronously: a command reads the state and secrets files several times, and for files
+// this small the thread-pool round trips of the asynchronous API cost more than the reads.
 async function readTextIfExists(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw ioFailed('read', path, error);
@@ -157,7 +159,7 @@ class FileStateStore implements StateStore {
   private async narrowSecretsMode(): Promise<void> {
     let mode: number;
     try {
-      mode = (await stat(this.secretsPath)).mode;
+      mode = statSync(this.secretsPath).mode;
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return;
       throw ioFailed('read', this.secretsPath, error);

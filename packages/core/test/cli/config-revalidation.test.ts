@@ -47,4 +47,24 @@ describe('validation of stored provider options', () => {
     });
     expect((await ims('vm', 'list', '--config', 'mem')).code).toBe(2);
   });
+
+  it('stores options that pass under a changed schema with its fingerprint, checking them once', async () => {
+    expect((await ims('config', 'create', 'mem2', '--provider', 'memory', '--boot-delay-ms', '5')).code).toBe(0);
+    const digest = (JSON.parse(readFileSync(statePath, 'utf8')) as StateFile).configs.mem2?.schemaDigest;
+    editState((state) => {
+      if (state.configs.mem2 !== undefined) state.configs.mem2.schemaDigest = '0000000000000000';
+    });
+    expect((await ims('vm', 'list', '--config', 'mem2')).code).toBe(0);
+    const after = JSON.parse(readFileSync(statePath, 'utf8')) as StateFile;
+    expect(after.configs.mem2?.schemaDigest).toBe(digest);
+    expect(after.configs.mem2?.options).toEqual({ bootDelayMs: 5 });
+
+    // From then on the stored options are trusted again: a value the schema would refuse, written
+    // under the current fingerprint, goes unchecked (the provider sees it).
+    editState((state) => {
+      if (state.configs.mem2 !== undefined) state.configs.mem2.options.persist = 'yes please';
+    });
+    const unchecked = await ims('vm', 'list', '--config', 'mem2');
+    expect(unchecked.stderr).not.toContain('Invalid options for the memory provider');
+  });
 });

@@ -29,7 +29,7 @@ describe('ims plugins', () => {
       package: '@ims/provider-libvirt',
       version: '0.1.0',
       provider: 'libvirt',
-      spi: '^1.1.0',
+      spi: '^1.2.0',
       status: 'ok',
     });
   });

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
-const CORE_BUNDLE = resolve(import.meta.dirname, '../../dist/bundle/main.js');
+const CORE_BUNDLE = resolve(import.meta.dirname, '../../dist/bundle/cli.cjs');
 
 function sourcesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

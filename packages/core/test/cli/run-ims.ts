@@ -16,9 +16,12 @@ export interface ImsRun {
   stderr: string;
 }
 
+/** The CLI bundle bin/ims.js runs. */
+export const CLI_BUNDLE = resolve(import.meta.dirname, '../../dist/bundle/cli.cjs');
+
 /** Fails loudly when the CLI has not been built, instead of every test failing obscurely. */
 export function assertBuilt(): void {
-  if (!existsSync(resolve(import.meta.dirname, '../../dist/cli/main.js'))) {
+  if (!existsSync(CLI_BUNDLE) || !existsSync(resolve(import.meta.dirname, '../../dist/launcher.js'))) {
     throw new Error('packages/core is not built: run `pnpm build` (or `pnpm test`, which builds first).');
   }
 }

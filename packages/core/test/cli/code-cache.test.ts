@@ -1,0 +1,117 @@
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeCacheDir, commandKey } from '../../src/launcher.js';
+import { assertBuilt, runImsOk, tempHome } from './run-ims.js';
+
+describe('the CLI code cache', () => {
+  let root: string;
+  let cacheDir: string;
+  let home: string;
+  const env = () => ({ IMS_HOME: home, IMS_CACHE_DIR: cacheDir });
+  const files = () => (existsSync(join(cacheDir, 'code')) ? readdirSync(join(cacheDir, 'code')).sort() : []);
+  const cacheFile = (command: string) => {
+    const matching = files().filter((name) => name.endsWith(`-${command}.bin`));
+    expect(matching, `one cache file for ${command}`).toHaveLength(1);
+    return join(cacheDir, 'code', matching[0] ?? '');
+  };
+
+  beforeAll(() => {
+    assertBuilt();
+    root = mkdtempSync(join(tmpdir(), 'ims-code-cache-'));
+    home = tempHome();
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('is written on a command’s first run, privately, and used unchanged by the next', async () => {
+    cacheDir = join(root, 'first');
+    const first = await runImsOk(['config', 'list', '--json'], env());
+    const file = cacheFile('config-list');
+    expect(statSync(join(cacheDir, 'code')).mode & 0o777).toBe(0o700);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const written = readFileSync(file);
+    const inode = statSync(file).ino;
+    expect(written.length).toBeGreaterThan(10_000);
+
+    const second = await runImsOk(['config', 'list', '--json'], env());
+    expect(second.stdout).toBe(first.stdout);
+    // Rewritten (a new file renamed into place) only when missing or rejected by V8.
+    expect(statSync(file).ino).toBe(inode);
+    expect(readFileSync(file).equals(written)).toBe(true);
+
+    await runImsOk(['plugins', '--json'], env());
+    expect(files().filter((name) => name.endsWith('-plugins.bin'))).toHaveLength(1);
+  });
+
+  it('replaces a corrupt cache and still runs the command correctly', async () => {
+    cacheDir = join(root, 'corrupt');
+    const reference = await runImsOk(['config', 'list', '--json'], env());
+    const file = cacheFile('config-list');
+    const garbage = Buffer.alloc(statSync(file).size, 0x5a);
+    writeFileSync(file, garbage, { mode: 0o600 });
+    const run = await runImsOk(['config', 'list', '--json'], env());
+    expect(run.stdout).toBe(reference.stdout);
+    expect(run.stderr).toBe('');
+    expect(readFileSync(file).equals(garbage)).toBe(false);
+  });
+
+  it('ignores a cache others could have written, and removes caches of other builds', async () => {
+    cacheDir = join(root, 'foreign');
+    await runImsOk(['config', 'list', '--json'], env());
+    const file = cacheFile('config-list');
+    const planted = Buffer.alloc(statSync(file).size, 0x42);
+    writeFileSync(file, planted);
+    chmodSync(file, 0o666);
+    const stale = join(cacheDir, 'code', 'cli-v0.0.1-x64-1-2-config-list.bin');
+    writeFileSync(stale, 'old', { mode: 0o600 });
+    await runImsOk(['config', 'list', '--json'], env());
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file).equals(planted)).toBe(false);
+    expect(existsSync(stale)).toBe(false);
+  });
+
+  it('keeps out of a cache directory others can write to', async () => {
+    cacheDir = join(root, 'shared');
+    mkdirSync(join(cacheDir, 'code'), { recursive: true });
+    chmodSync(join(cacheDir, 'code'), 0o777);
+    await runImsOk(['config', 'list', '--json'], env());
+    expect(files()).toEqual([]);
+  });
+
+  it('is not used at all with IMS_CACHE_DIR=off', async () => {
+    cacheDir = 'off';
+    const run = await runImsOk(['config', 'list', '--json'], { IMS_HOME: home, IMS_CACHE_DIR: 'off' });
+    expect(JSON.parse(run.stdout)).toEqual([]);
+    expect(existsSync(join(process.cwd(), 'off'))).toBe(false);
+  });
+});
+
+describe('code cache naming', () => {
+  it('keys a cache by up to two command words, anything else by `other`', () => {
+    expect(commandKey(['vm', 'list', '--all', '--json'])).toBe('vm-list');
+    expect(commandKey(['vm', 'start', 'web1'])).toBe('vm-start');
+    expect(commandKey(['plugins'])).toBe('plugins');
+    expect(commandKey(['--json', 'vm'])).toBe('other');
+    expect(commandKey(['../../etc', 'x'])).toBe('other');
+    expect(commandKey(['VM'])).toBe('other');
+    expect(commandKey([])).toBe('other');
+  });
+
+  it('lives in IMS_CACHE_DIR, else the XDG cache directory, else ~/.cache', () => {
+    expect(codeCacheDir({ IMS_CACHE_DIR: '/c' })).toBe('/c/code');
+    expect(codeCacheDir({ IMS_CACHE_DIR: 'off' })).toBeUndefined();
+    expect(codeCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/ims/code');
+    expect(codeCacheDir({})).toMatch(/\/\.cache\/ims\/code$/);
+  });
+});
