@@ -49,7 +49,9 @@ describe('validation of stored provider options', () => {
   });
 
   it('stores options that pass under a changed schema with its fingerprint, checking them once', async () => {
-    expect((await ims('config', 'create', 'mem2', '--provider', 'memory', '--boot-delay-ms', '5')).code).toBe(0);
+    expect((await ims('config', 'create', 'mem2', '--provider', 'memory', '--boot-delay-ms', '5')).code).toBe(
+      0,
+    );
     const digest = (JSON.parse(readFileSync(statePath, 'utf8')) as StateFile).configs.mem2?.schemaDigest;
     editState((state) => {
       if (state.configs.mem2 !== undefined) state.configs.mem2.schemaDigest = '0000000000000000';
