@@ -13,7 +13,8 @@ import {
 import { readDomain } from './domains.js';
 import type { ProviderEnv } from './env.js';
 import { templateVolumes } from './names.js';
-import type { LibvirtClient, StoragePoolRef } from './rpc/index.js';
+import { type LibvirtClient, type StoragePoolRef, StorageVolUploadFlags } from './rpc/index.js';
+import { sparseChunks } from './sparse-file.js';
 import {
   createVolume,
   deleteVolumes,
@@ -124,18 +125,26 @@ async function uploadAll(
   let before = 0;
   try {
     for (const upload of uploads) {
+      // A raw volume starts out empty (allocation 0: sparse, all zeros), so the zeros of the image
+      // need not be sent or written. A qcow2 volume starts with libvirt's own header, which the
+      // image's bytes must overwrite completely: no holes there.
+      const sparse = upload.format === 'raw';
       const volume = await createVolume(client, pool, {
         name: upload.volume,
         capacityBytes: upload.capacityBytes,
         format: upload.format,
+        ...(sparse ? { allocationBytes: 0 } : {}),
       });
       created.push(upload.volume);
       const done = before;
       await client.uploadStorageVol(
         volume,
-        createReadStream(upload.file.path, { highWaterMark: UPLOAD_CHUNK_BYTES }),
+        sparse
+          ? sparseChunks(upload.file.path, upload.file.sizeBytes)
+          : createReadStream(upload.file.path, { highWaterMark: UPLOAD_CHUNK_BYTES }),
         {
           length: upload.file.sizeBytes,
+          flags: sparse ? StorageVolUploadFlags.SPARSE_STREAM : 0,
           signal: env.context.signal,
           onProgress: (sent) => task.update(done + sent, total),
         },

@@ -4,7 +4,13 @@
  */
 import type { SshSession } from '@ims/spi';
 import { ImsError } from '@ims/spi';
-import { type CallOptions, type KeepaliveOptions, protocolError, RpcConnection } from './connection.js';
+import {
+  type CallOptions,
+  type KeepaliveOptions,
+  protocolError,
+  RpcConnection,
+  type StreamHole,
+} from './connection.js';
 import { AgentCommandTimeout } from './flags.js';
 import { QEMU_PROGRAM, REMOTE_PROGRAM } from './packet.js';
 import { procedureName, QemuProc, RemoteProc } from './procedures.js';
@@ -137,7 +143,7 @@ export interface VolumeUploadOptions {
   offset?: number;
   /** Bytes to write; 0 (the default) means until the data ends. */
   length?: number;
-  /** `virStorageVolUploadFlags`. */
+  /** `virStorageVolUploadFlags`: `SPARSE_STREAM` when the data has holes ({@link StreamHole}). */
   flags?: number;
   /** Called with the bytes sent so far. */
   onProgress?: (sentBytes: number) => void;
@@ -554,7 +560,7 @@ export class LibvirtClient {
   /** Writes data into a volume through a libvirt stream (works the same over SSH). */
   async uploadStorageVol(
     vol: StorageVolRef,
-    data: Uint8Array | AsyncIterable<Uint8Array>,
+    data: Uint8Array | AsyncIterable<Uint8Array | StreamHole>,
     options: VolumeUploadOptions = {},
   ): Promise<void> {
     const args = xdrEncode((w) => {

@@ -18,7 +18,7 @@ import {
   STREAM_CHUNK_BYTES,
 } from './packet.js';
 import { procedureName } from './procedures.js';
-import { XdrError, XdrReader } from './xdr.js';
+import { XdrError, XdrReader, xdrEncode } from './xdr.js';
 
 /** Client-side keepalive: ping when idle, give up when the peer stays silent. */
 export interface KeepaliveOptions {
@@ -44,6 +44,15 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Reject with `IMS_ABORTED` when this fires (libvirt still finishes the call). */
   signal?: AbortSignal;
+}
+
+/**
+ * A run of zero bytes in an upload, sent as a stream hole (`VIR_NET_STREAM_HOLE`) instead of data:
+ * libvirt skips over it in the target, which stays sparse. Only for streams opened as sparse.
+ */
+export interface StreamHole {
+  /** Bytes of zeros. */
+  hole: number;
 }
 
 /** Options of an upload stream. */
@@ -165,7 +174,7 @@ export class RpcConnection {
     prog: number,
     proc: number,
     args: Uint8Array,
-    source: AsyncIterable<Uint8Array>,
+    source: AsyncIterable<Uint8Array | StreamHole>,
     options: UploadOptions = {},
   ): Promise<void> {
     const name = procedureName(prog, proc);
@@ -184,6 +193,23 @@ export class RpcConnection {
       await Promise.race([stream.callReplied, stream.interrupted]);
       let sent = 0;
       for await (const chunk of source) {
+        if (!(chunk instanceof Uint8Array)) {
+          stream.throwIfInterrupted();
+          // virNetStreamHole: { hyper length; unsigned int flags; }
+          const hole = xdrEncode((w) => w.hyper(BigInt(chunk.hole)).uint(0));
+          const flushed = this.send(
+            prog,
+            proc,
+            MessageType.STREAM_HOLE,
+            serial,
+            MessageStatus.CONTINUE,
+            hole,
+          );
+          if (!flushed) await this.drained(stream);
+          sent += chunk.hole;
+          options.onProgress?.(sent);
+          continue;
+        }
         for (let offset = 0; offset < chunk.length; offset += STREAM_CHUNK_BYTES) {
           stream.throwIfInterrupted();
           const piece = chunk.subarray(offset, offset + STREAM_CHUNK_BYTES);

@@ -115,6 +115,9 @@ export const StoragePoolBuildFlags = {
 /** `virStorageVolType`. */
 export const StorageVolType = { FILE: 0, BLOCK: 1, DIR: 2, NETWORK: 3, NETDIR: 4, PLOOP: 5 } as const;
 
+/** `virStorageVolUploadFlags`: SPARSE_STREAM lets the stream carry holes instead of zeros. */
+export const StorageVolUploadFlags = { SPARSE_STREAM: 1 << 0 } as const;
+
 /** `virStorageVolDeleteFlags`. */
 export const StorageVolDeleteFlags = { ZEROED: 1 << 0, WITH_SNAPSHOTS: 1 << 1 } as const;
 

@@ -17,6 +17,7 @@ export {
   type KeepaliveOptions,
   RpcConnection,
   type RpcConnectionOptions,
+  type StreamHole,
   type UploadOptions,
 } from './connection.js';
 export * from './flags.js';

@@ -44,6 +44,21 @@ describe('buildVolumeXml', () => {
     });
   });
 
+  it('asks for a sparse volume with an allocation of 0, and leaves allocation to libvirt otherwise', () => {
+    const sparse = buildVolumeXml({
+      name: 't-system.img',
+      capacityBytes: 2 ** 31,
+      format: 'raw',
+      allocationBytes: 0,
+    });
+    expect(sparse).toContain('<allocation unit="bytes">0</allocation>');
+    expect(parseVolumeXml(sparse).allocationBytes).toBe(0);
+    expect(buildVolumeXml({ name: 'x', capacityBytes: 1, format: 'raw' })).not.toContain('allocation');
+    expect(() => buildVolumeXml({ name: 'x', capacityBytes: 1, format: 'raw', allocationBytes: -1 })).toThrow(
+      /allocation/,
+    );
+  });
+
   it('writes a qcow2 overlay on a backing image, hostile path included', () => {
     const backingPath = `/var/lib/ims/pool/t"'<&>]]>.qcow2`;
     const xml = buildVolumeXml({
