@@ -64,7 +64,10 @@ export function requireQemu() {
 
 /** Fails unless the CLI bundle and the libvirt provider are built (`pnpm bench` builds first). */
 export function requireBuild() {
-  for (const file of ['packages/core/dist/bundle/cli.cjs', 'packages/provider-libvirt/dist/bundle/index.js']) {
+  for (const file of [
+    'packages/core/dist/bundle/cli.cjs',
+    'packages/provider-libvirt/dist/bundle/index.js',
+  ]) {
     if (!existsSync(join(repoRoot, file))) {
       throw new MissingPrerequisite(
         `${file} is missing: run \`pnpm build\` (or use \`pnpm bench\`, which builds)`,
