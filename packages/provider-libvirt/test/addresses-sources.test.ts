@@ -65,38 +65,23 @@ let dir: string | undefined;
 const asked: number[] = [];
 const unexpected: string[] = [];
 
-function answer(script: Script, packet: Packet, peer: FakePeer): void {
-  if (packet.header.prog === KEEPALIVE_PROGRAM) return;
-  const empty = new Uint8Array(0);
+type Response = { body: Uint8Array } | { code: number; message: string };
+
+function respond(script: Script, packet: Packet): Response {
   switch (packet.header.proc) {
     case RemoteProc.AUTH_LIST:
-      return peer.reply(
-        packet,
-        xdrEncode((w) => w.array([0], (ww, v) => ww.int(v))),
-      );
+      return { body: xdrEncode((w) => w.array([0], (ww, v) => ww.int(v))) };
     case RemoteProc.CONNECT_SUPPORTS_FEATURE:
-      return peer.reply(
-        packet,
-        xdrEncode((w) => w.int(0)),
-      );
+      return { body: xdrEncode((w) => w.int(0)) };
     case RemoteProc.CONNECT_OPEN:
     case RemoteProc.CONNECT_CLOSE:
-      return peer.reply(packet, empty);
+      return { body: new Uint8Array(0) };
     case RemoteProc.DOMAIN_LOOKUP_BY_NAME:
-      return peer.reply(
-        packet,
-        xdrEncode((w) => writeDomain(w, DOMAIN)),
-      );
+      return { body: xdrEncode((w) => writeDomain(w, DOMAIN)) };
     case RemoteProc.DOMAIN_GET_STATE:
-      return peer.reply(
-        packet,
-        xdrEncode((w) => w.int(1).int(1)),
-      ); // running, booted
+      return { body: xdrEncode((w) => w.int(1).int(1)) }; // running, booted
     case RemoteProc.DOMAIN_GET_XML_DESC:
-      return peer.reply(
-        packet,
-        xdrEncode((w) => w.string(domainXml(script.nicType))),
-      );
+      return { body: xdrEncode((w) => w.string(domainXml(script.nicType))) };
     case RemoteProc.DOMAIN_INTERFACE_ADDRESSES: {
       const reader = new XdrReader(packet.body);
       reader.string();
@@ -105,15 +90,22 @@ function answer(script: Script, packet: Packet, peer: FakePeer): void {
       const source = reader.uint();
       asked.push(source);
       const reported = source === InterfaceAddressSource.AGENT ? script.agent : script.lease;
-      if (reported !== undefined) return peer.reply(packet, interfaces(reported));
+      if (reported !== undefined) return { body: interfaces(reported) };
       return source === InterfaceAddressSource.AGENT
-        ? peer.replyError(packet, VirErr.AGENT_UNRESPONSIVE, 'Guest agent is not responding')
-        : peer.replyError(packet, VirErr.NO_SUPPORT, 'no leases: the interface is not on a network');
+        ? { code: VirErr.AGENT_UNRESPONSIVE, message: 'Guest agent is not responding' }
+        : { code: VirErr.NO_SUPPORT, message: 'no leases: the interface is not on a network' };
     }
     default:
       unexpected.push(String(packet.header.proc));
-      return peer.replyError(packet, VirErr.NO_SUPPORT, `procedure ${packet.header.proc} is not scripted`);
+      return { code: VirErr.NO_SUPPORT, message: `procedure ${packet.header.proc} is not scripted` };
   }
+}
+
+function answer(script: Script, packet: Packet, peer: FakePeer): void {
+  if (packet.header.prog === KEEPALIVE_PROGRAM) return;
+  const response = respond(script, packet);
+  if ('body' in response) peer.reply(packet, response.body);
+  else peer.replyError(packet, response.code, response.message);
 }
 
 async function release(): Promise<void> {
