@@ -71,6 +71,9 @@ export function commandKey(words: readonly string[]): string {
   return key.length > 0 ? key.join('-') : 'other';
 }
 
+/** A temporary cache file this old was left by an `ims` that died while writing it. */
+const ABANDONED_WRITE_MS = 60_000;
+
 /** True for a file or directory that only its owner, the current user, can change. */
 function ownedPrivately(stats: { uid: number; mode: number }): boolean {
   return stats.uid === process.getuid?.() && (stats.mode & 0o022) === 0;
@@ -112,9 +115,13 @@ function openCodeCache(dir: string, bundle: string, words: readonly string[]): C
       writeFileSync(temporary, fresh, { mode: 0o600, flag: 'wx' });
       renameSync(temporary, file); // atomic: a concurrent `ims` reads the old file or the new one
       for (const name of readdirSync(dir)) {
-        if (name.startsWith('cli-') && !name.startsWith(`cli-${stamp}-`) && name.endsWith('.bin')) {
-          rmSync(join(dir, name), { force: true }); // left by an older build or another Node
-        }
+        if (!name.startsWith('cli-')) continue;
+        const path = join(dir, name);
+        // Left by an older build or another Node; or a write that was killed before its rename.
+        const stale = name.endsWith('.bin')
+          ? !name.startsWith(`cli-${stamp}-`)
+          : name.endsWith('.tmp') && Date.now() - statSync(path).mtimeMs > ABANDONED_WRITE_MS;
+        if (stale) rmSync(path, { force: true });
       }
     } catch {
       // A cache that cannot be written costs only speed.

@@ -7,6 +7,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +67,7 @@ describe('the CLI code cache', () => {
     expect(readFileSync(file).equals(garbage)).toBe(false);
   });
 
-  it('ignores a cache others could have written, and removes caches of other builds', async () => {
+  it('ignores a cache others could have written, and removes caches of other builds and dead writes', async () => {
     cacheDir = join(root, 'foreign');
     await runImsOk(['config', 'list', '--json'], env());
     const file = cacheFile('config-list');
@@ -75,10 +76,16 @@ describe('the CLI code cache', () => {
     chmodSync(file, 0o666);
     const stale = join(cacheDir, 'code', 'cli-v0.0.1-x64-1-2-config-list.bin');
     writeFileSync(stale, 'old', { mode: 0o600 });
+    const abandoned = `${file}.999999.tmp`;
+    const writing = `${file}.999998.tmp`;
+    for (const partial of [abandoned, writing]) writeFileSync(partial, 'partial', { mode: 0o600 });
+    utimesSync(abandoned, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
     await runImsOk(['config', 'list', '--json'], env());
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file).equals(planted)).toBe(false);
     expect(existsSync(stale)).toBe(false);
+    expect(existsSync(abandoned)).toBe(false);
+    expect(existsSync(writing), 'a write in progress elsewhere is left alone').toBe(true);
   });
 
   it('keeps out of a cache directory others can write to', async () => {
