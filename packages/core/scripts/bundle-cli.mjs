@@ -8,7 +8,8 @@
 //   provider packages, which are never bundled (they are found and imported at run time).
 // - importModule() is swapped for a call to the launcher's import: a script compiled from a code
 //   cache cannot evaluate `import()` itself.
-import { readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const OUTFILE = 'dist/bundle/cli.cjs';
@@ -62,3 +63,8 @@ if (problems.length > 0) {
   for (const [pattern, why] of problems) console.error(`${OUTFILE}: ${why}: ${code.match(pattern)?.[0]}`);
   process.exit(1);
 }
+
+// The launcher keys its code cache by this: V8 would accept a cache of another build of the same
+// length, and npm gives every installed file the same time.
+const hash = createHash('sha256').update(code).digest('hex');
+appendFileSync(OUTFILE, `//# imsBundleHash=${hash}\n`);

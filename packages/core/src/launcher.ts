@@ -85,12 +85,35 @@ interface CodeCache {
   save(data: Buffer): void;
 }
 
-function openCodeCache(dir: string, bundle: string, words: readonly string[]): CodeCache | undefined {
+/** The marker `scripts/bundle-cli.mjs` ends the bundle with, followed by a hash of its content. */
+export const BUNDLE_HASH_MARKER = '//# imsBundleHash=';
+
+/**
+ * The bundle's content hash, from its last line; undefined without one. V8 accepts a code cache
+ * for any source of the same length, and packages installed from npm all carry the same file
+ * times, so only the content tells two builds apart.
+ */
+export function bundleHash(source: string): string | undefined {
+  const at = source.lastIndexOf(BUNDLE_HASH_MARKER);
+  if (at < 0) return undefined;
+  const hash = source.slice(at + BUNDLE_HASH_MARKER.length).trim();
+  return /^[0-9a-f]{16,64}$/.test(hash) ? hash : undefined;
+}
+
+function openCodeCache(
+  dir: string,
+  bundle: string,
+  source: string,
+  words: readonly string[],
+): CodeCache | undefined {
+  const hash = bundleHash(source);
+  if (hash === undefined) return undefined;
   let stamp: string;
   try {
     const stats = statSync(bundle);
-    // A rebuilt bundle gets new caches; V8 checks its own version, flags and the source length.
-    stamp = `${process.version}-${process.arch}-${stats.size.toString(36)}-${Math.trunc(stats.mtimeMs).toString(36)}`;
+    // The file's size and time as well: a bundle edited by hand gets new caches too.
+    const file = `${stats.size.toString(36)}-${Math.trunc(stats.mtimeMs).toString(36)}`;
+    stamp = `${process.version}-${process.arch}-${hash.slice(0, 16)}-${file}`;
   } catch {
     return undefined;
   }
@@ -139,9 +162,10 @@ export async function runCli(
   env: NodeJS.ProcessEnv = process.env,
   bundle: string = CLI_BUNDLE,
 ): Promise<number> {
+  const source = readFileSync(bundle, 'utf8');
   const dir = codeCacheDir(env);
-  const cache = dir === undefined ? undefined : openCodeCache(dir, bundle, words);
-  const script = new Script(`${WRAPPER_HEAD}${readFileSync(bundle, 'utf8')}\n})`, {
+  const cache = dir === undefined ? undefined : openCodeCache(dir, bundle, source, words);
+  const script = new Script(`${WRAPPER_HEAD}${source}\n})`, {
     filename: bundle,
     ...(cache?.data ? { cachedData: cache.data } : {}),
   });

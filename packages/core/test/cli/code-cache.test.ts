@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -13,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeCacheDir, commandKey } from '../../src/launcher.js';
+import { BUNDLE_HASH_MARKER, bundleHash, codeCacheDir, commandKey, runCli } from '../../src/launcher.js';
 import { assertBuilt, runImsOk, tempHome } from './run-ims.js';
 
 describe('the CLI code cache', () => {
@@ -120,5 +121,40 @@ describe('code cache naming', () => {
     expect(codeCacheDir({ IMS_CACHE_DIR: 'off' })).toBeUndefined();
     expect(codeCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/ims/code');
     expect(codeCacheDir({})).toMatch(/\/\.cache\/ims\/code$/);
+  });
+});
+
+describe('code caches of different builds', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'ims-code-cache-builds-'));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  const sameTime = new Date('1985-10-26T08:15:00Z'); // what npm gives every installed file
+  function writeBundle(path: string, answer: number, withHash = true): void {
+    const code = `module.exports.main = async () => ${answer};\n`;
+    const hash = createHash('sha256').update(code).digest('hex');
+    writeFileSync(path, withHash ? `${code}${BUNDLE_HASH_MARKER}${hash}\n` : code);
+    utimesSync(path, sameTime, sameTime);
+  }
+
+  it('never runs the cached code of another build of the same length and file time', async () => {
+    const bundle = join(root, 'cli.cjs');
+    const env = { IMS_CACHE_DIR: join(root, 'cache') };
+    writeBundle(bundle, 41);
+    expect(await runCli(['vm', 'list'], env, bundle)).toBe(41);
+    expect(await runCli(['vm', 'list'], env, bundle)).toBe(41); // from the cache
+    writeBundle(bundle, 42);
+    expect(await runCli(['vm', 'list'], env, bundle)).toBe(42);
+  });
+
+  it('keeps no cache for a bundle without its content hash', async () => {
+    const bundle = join(root, 'unhashed.cjs');
+    const env = { IMS_CACHE_DIR: join(root, 'cache-unhashed') };
+    writeBundle(bundle, 7, false);
+    expect(await runCli(['vm', 'list'], env, bundle)).toBe(7);
+    expect(existsSync(join(root, 'cache-unhashed', 'code'))).toBe(false);
+    expect(bundleHash('x\n//# imsBundleHash=not-hex\n')).toBeUndefined();
   });
 });
