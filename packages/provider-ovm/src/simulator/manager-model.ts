@@ -7,7 +7,7 @@ import { bootGuest } from './guest-boot.js';
 import type { ManagerSettings, SimulatedVm } from './model-types.js';
 import { isPlainDirName, ovsPaths, resolveOvsPath } from './ovs-paths.js';
 import { Scheduler } from './scheduler.js';
-import { writeStateFile } from './state-file.js';
+import { type ManagerRecords, readStateFile, writeStateFile } from './state-file.js';
 import { TemplateRegistry } from './template-registry.js';
 import { diskEntries, firstVifMac } from './vm-cfg.js';
 import { copyTemplate } from './vm-create.js';
@@ -45,7 +45,11 @@ export class ManagerModel {
   /** @param settings pool, paths, delays and log of this simulator */
   constructor(readonly settings: ManagerSettings) {
     this.paths = ovsPaths(settings.ovsRoot);
-    this.templates = new TemplateRegistry(this.paths.seedPool, () => this.nextImgId++);
+    this.templates = new TemplateRegistry(
+      this.paths.seedPool,
+      () => this.nextImgId++,
+      () => this.persist(),
+    );
   }
 
   /** Creates the `/OVS` directories, continues ids after leftover VM directories, writes the state file. */
@@ -58,11 +62,48 @@ export class ManagerModel {
     ]) {
       await mkdir(dir, { recursive: true });
     }
+    await this.restore();
     for (const entry of await readdir(this.paths.runningPool)) {
       const id = Number(/^(\d+)_/.exec(entry)?.[1] ?? 0);
       if (id >= this.nextImgId) this.nextImgId = id + 1;
     }
     this.persist();
+  }
+
+  /**
+   * Takes back what a previous run on this OVS root kept: templates, VMs (those whose directory
+   * is still there) and the id counters, so ids are never handed out twice. Modelled: the real
+   * Manager keeps its database across restarts, and Xen domains outlive it, so running, paused
+   * and suspended VMs stay so; an operation it was in the middle of ends as described at
+   * {@link settledAfterRestart}. A state file it cannot read is logged and ignored.
+   */
+  private async restore(): Promise<void> {
+    let saved: ManagerRecords | undefined;
+    try {
+      saved = readStateFile(this.paths.stateFile).manager;
+    } catch (error) {
+      this.log(`ignoring ${this.paths.stateFile}: ${(error as Error).message}`);
+    }
+    if (saved === undefined) return;
+    await this.templates.restore(saved.templates);
+    for (const kept of saved.vms) {
+      if (
+        !(await stat(kept.dir).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        continue;
+      const vm: SimulatedVm = { ...kept, ...settledAfterRestart(kept) };
+      this.vmsById.set(vm.imgId, vm);
+      // A guest that was still booting boots again: its boot timer died with the old process.
+      if (vm.status === 'RUNNING' && vm.imgIp === '') this.bootLater(vm);
+    }
+    const ids = [...this.vmsById.keys(), ...this.templates.list().map((t) => t.imgId)];
+    this.nextImgId = Math.max(this.nextImgId, saved.nextImgId, ...ids.map((id) => id + 1));
+    const domains = [...this.vmsById.values()].map((vm) => vm.domId ?? 0);
+    this.nextDomId = Math.max(this.nextDomId, saved.nextDomId, ...domains.map((id) => id + 1));
+    this.log(`restored ${this.vmsById.size} VM(s) and ${this.templates.list().length} template(s)`);
   }
 
   /** Faults with OVM-1005 unless `name` is this simulator's pool. */
@@ -245,6 +286,11 @@ export class ManagerModel {
     vm.domId = this.nextDomId++;
     vm.poweronTime = Date.now();
     vm.imgIp = '';
+    this.bootLater(vm);
+  }
+
+  /** The guest reads its boot parameters after `bootMs`, unless the domain stops or starts again first. */
+  private bootLater(vm: SimulatedVm): void {
     const start = (this.domainStarts.get(vm.imgId) ?? 0) + 1;
     this.domainStarts.set(vm.imgId, start);
     this.scheduler.later(
@@ -291,8 +337,15 @@ export class ManagerModel {
   }
 
   private persist(): void {
+    const vms = [...this.vmsById.values()];
+    const records: ManagerRecords = {
+      nextImgId: this.nextImgId,
+      nextDomId: this.nextDomId,
+      vms,
+      templates: this.templates.list(),
+    };
     try {
-      writeStateFile(this.paths.stateFile, [...this.vmsById.values()]);
+      writeStateFile(this.paths.stateFile, vms, records);
     } catch (error) {
       this.log(`writing ${this.paths.stateFile} failed: ${(error as Error).message}`);
     }
@@ -300,5 +353,34 @@ export class ManagerModel {
 
   private log(line: string): void {
     this.settings.log(line);
+  }
+}
+
+/**
+ * Where a VM stands after a restart. Modelled: an operation that was under way ends where it was
+ * heading if the hypervisor part of it was done (a domain exists), otherwise where it started;
+ * an interrupted copy or delete leaves the VM in ERROR, as the real Manager marks failed jobs.
+ */
+export function settledAfterRestart(vm: SimulatedVm): Pick<SimulatedVm, 'status' | 'domId' | 'imgIp'> {
+  const off = { status: 'POWEREDOFF', domId: null, imgIp: '' } as const;
+  const kept = (status: VmState) => (vm.domId === null ? off : { status, domId: vm.domId, imgIp: vm.imgIp });
+  switch (vm.status) {
+    case 'CREATING':
+    case 'DELETING':
+      return { status: 'ERROR', domId: null, imgIp: '' };
+    case 'INITIALIZING':
+    case 'SHUTTINGDOWN':
+      return off;
+    case 'SUSPENDING':
+      return kept('SUSPENDED');
+    case 'RESUMING':
+    case 'REBOOTING':
+      return kept('RUNNING');
+    case 'RUNNING':
+    case 'PAUSED':
+    case 'SUSPENDED':
+      return kept(vm.status);
+    default:
+      return { status: vm.status, domId: vm.domId, imgIp: vm.imgIp };
   }
 }

@@ -1,7 +1,10 @@
-/** The state file the dom0 shims read: `<ovsRoot>/.ovm-manager-sim/state.json`, written atomically. */
+/**
+ * The simulator's state file, `<ovsRoot>/.ovm-manager-sim/state.json`, written atomically: the VMs
+ * as the dom0 shims read them, and the Manager's own records, which a restarted simulator loads.
+ */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { SimulatedVm } from './model-types.js';
+import type { SimulatedTemplate, SimulatedVm } from './model-types.js';
 
 /** One VM in the state file. */
 export interface StateFileVm {
@@ -23,16 +26,33 @@ export interface StateFileVm {
   domId: number | null;
 }
 
-/** The state file's content (contract "Simulator state file"). */
+/**
+ * What the Manager keeps across restarts. Modelled: the real Manager keeps these in its database;
+ * the simulator keeps them here, beside the shims' view.
+ */
+export interface ManagerRecords {
+  /** The next VirtualMachine.imgId to hand out. */
+  nextImgId: number;
+  /** The next Xen domain id. */
+  nextDomId: number;
+  /** Every VM, complete. */
+  vms: SimulatedVm[];
+  /** Every registered template. */
+  templates: SimulatedTemplate[];
+}
+
+/** The state file's content (contract "Simulator state file"; `manager` is read only by the simulator). */
 export interface StateFile {
   /** Format version, 1. */
   version: 1;
   /** Every VM. */
   vms: StateFileVm[];
+  /** The Manager's records; absent in files written before they were kept. */
+  manager?: ManagerRecords;
 }
 
 /** Writes the state file atomically (a temporary file renamed over it). */
-export function writeStateFile(path: string, vms: readonly SimulatedVm[]): void {
+export function writeStateFile(path: string, vms: readonly SimulatedVm[], manager?: ManagerRecords): void {
   const content: StateFile = {
     version: 1,
     vms: vms.map((vm) => ({
@@ -45,6 +65,7 @@ export function writeStateFile(path: string, vms: readonly SimulatedVm[]): void 
       poweronTime: vm.poweronTime,
       domId: vm.domId,
     })),
+    ...(manager === undefined ? {} : { manager }),
   };
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
@@ -64,5 +85,7 @@ export function readStateFile(path: string): StateFile {
   const parsed = JSON.parse(text) as Partial<StateFile>;
   if (parsed.version !== 1 || !Array.isArray(parsed.vms))
     throw new Error(`${path} is not a version 1 state file`);
-  return { version: 1, vms: parsed.vms };
+  return parsed.manager === undefined
+    ? { version: 1, vms: parsed.vms }
+    : { version: 1, vms: parsed.vms, manager: parsed.manager };
 }

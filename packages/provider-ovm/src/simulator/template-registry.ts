@@ -32,11 +32,21 @@ export function templateShape(vmCfg: string): TemplateShape {
 export class TemplateRegistry {
   private readonly templates = new Map<string, SimulatedTemplate>();
 
-  /** @param seedPool the seed_pool directory; @param nextId hands out imgIds */
+  /** @param seedPool the seed_pool directory; @param nextId hands out imgIds; @param changed runs after every change */
   constructor(
     private readonly seedPool: string,
     private readonly nextId: () => number,
+    private readonly changed: () => void = () => undefined,
   ) {}
+
+  /** Takes back templates a previous run registered, those whose directory is still in seed_pool. */
+  async restore(templates: readonly SimulatedTemplate[]): Promise<void> {
+    for (const template of templates) {
+      if (isPlainDirName(template.name) && (await isFile(join(this.seedPool, template.name, 'vm.cfg')))) {
+        this.templates.set(template.name, { ...template });
+      }
+    }
+  }
 
   /** Directory names in seed_pool that hold a vm.cfg and are not registered. */
   async discoverable(): Promise<string[]> {
@@ -65,6 +75,7 @@ export class TemplateRegistry {
       createTime: Date.now(),
     };
     this.templates.set(name, template);
+    this.changed();
     return template;
   }
 
@@ -73,6 +84,7 @@ export class TemplateRegistry {
     const template = this.require(name);
     // confirmed: reference "Template lifecycle: discovered → registered (pending) → approved (active)"
     template.status = 'ACTIVE';
+    this.changed();
     return template;
   }
 
@@ -97,6 +109,7 @@ export class TemplateRegistry {
   async delete(name: string): Promise<void> {
     this.require(name);
     this.templates.delete(name);
+    this.changed();
     // modelled: deleteTemplate also removes the directory (contract)
     await rm(join(this.seedPool, name), { recursive: true, force: true });
   }
