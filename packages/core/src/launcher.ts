@@ -112,8 +112,8 @@ function openCodeCache(
   try {
     const stats = statSync(bundle);
     // The file's size and time as well: a bundle edited by hand gets new caches too.
-    const file = `${stats.size.toString(36)}-${Math.trunc(stats.mtimeMs).toString(36)}`;
-    stamp = `${process.version}-${process.arch}-${hash.slice(0, 16)}-${file}`;
+    const sizeAndTime = `${stats.size.toString(36)}-${Math.trunc(stats.mtimeMs).toString(36)}`;
+    stamp = `${process.version}-${process.arch}-${hash.slice(0, 16)}-${sizeAndTime}`;
   } catch {
     return undefined;
   }
