@@ -67,6 +67,9 @@ export default {
         js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
       logLevel: 'warning',
+      // The SPI's pre-bundled entry imports a helper chunk for its side effects, which it has none
+      // of; esbuild's note about dropping that import is noise here.
+      logOverride: { 'ignored-bare-import': 'silent' },
     });
     const imsRemote = join(dir, 'uploaded-by-ims.tgz');
     const upload = [process.execPath, script, JSON.stringify({ home, ...sshd, local, remote: imsRemote })];
