@@ -69,6 +69,32 @@ describe('file state store', () => {
     expect(Object.keys((await store.read()).configs).sort()).toEqual(['a', 'b']);
   });
 
+  it('parses the file once while it is unchanged, sees every write, and hands out a frozen state', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    const other = createFileStateStore(home); // another process, as far as files go
+    await store.update((draft) => {
+      draft.configs.a = config('a');
+    });
+    const first = await store.read();
+    expect(await store.read()).toBe(first);
+    expect(Object.isFrozen(first.configs.a?.options)).toBe(true);
+    expect(() => {
+      (first.configs as Record<string, ConfigRecord>).b = config('b');
+    }).toThrow(TypeError);
+
+    await other.update((draft) => {
+      draft.configs.b = config('b');
+    });
+    const second = await store.read();
+    expect(second).not.toBe(first);
+    expect(Object.keys(second.configs).sort()).toEqual(['a', 'b']);
+    // Same size, same second: a rewrite by hand is seen too (the file's identity and times change).
+    const text = await readFile(join(home, 'state.json'), 'utf8');
+    await writeFile(join(home, 'state.json'), text.replace('"b"', '"c"').replace('"b"', '"c"'));
+    expect(Object.keys((await store.read()).configs).sort()).toEqual(['a', 'c']);
+  });
+
   it('writes nothing when fn throws, and releases the lock', async () => {
     const home = await makeTempDir();
     const store = createFileStateStore(home, { lockTimeoutMs: 500 });

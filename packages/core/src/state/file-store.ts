@@ -71,11 +71,31 @@ async function readTextIfExists(path: string): Promise<string | undefined> {
   }
 }
 
+/** Identity, size and times of a file (nanoseconds), or undefined when it cannot be stat'ed. */
+function fileSignature(path: string): string | undefined {
+  try {
+    const stats = statSync(path, { bigint: true });
+    return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Freezes a parsed JSON document and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function serializeState(state: StateV1): string {
   return `${JSON.stringify(state, null, 2)}\n`;
 }
 
 class FileStateStore implements StateStore {
+  private lastRead: { signature: string; state: StateV1 } | undefined;
   private readonly statePath: string;
   private readonly backupPath: string;
   private readonly secretsPath: string;
@@ -92,8 +112,17 @@ class FileStateStore implements StateStore {
   }
 
   async read(): Promise<StateV1> {
+    // A command reads the state several times (the VM, then its configuration, ...), and with
+    // many VMs parsing and checking it takes milliseconds each time: the parsed state is kept
+    // while the file is unchanged. Every write replaces the file (a new inode), so its identity
+    // and times tell. What is handed out is frozen, as several callers share it.
+    const signature = fileSignature(this.statePath);
+    if (signature !== undefined && signature === this.lastRead?.signature) return this.lastRead.state;
     const text = await readTextIfExists(this.statePath);
-    return text === undefined ? emptyState() : this.parseState(text);
+    if (text === undefined) return emptyState();
+    const state = deepFreeze(this.parseState(text));
+    if (signature !== undefined) this.lastRead = { signature, state };
+    return state;
   }
 
   async update<T>(fn: (draft: StateV1) => T | Promise<T>): Promise<T> {

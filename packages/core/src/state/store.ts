@@ -8,8 +8,8 @@ export type SecretsByConfig = Record<string, Record<string, string>>;
  * implement the same contract later.
  */
 export interface StateStore {
-  /** The current state document, without locking (writers replace it atomically). */
-  read(): Promise<StateV1>;
+  /** The current state document, without locking (writers replace it atomically); read-only (frozen). */
+  read(): Promise<Readonly<StateV1>>;
   /**
    * Locks the store, reads the current document, lets `fn` change it in place and saves it.
    * When `fn` throws, nothing is saved and the error propagates. Resolves to `fn`'s result.
