@@ -192,31 +192,23 @@ export class RpcConnection {
       this.send(prog, proc, MessageType.CALL, serial, MessageStatus.OK, args);
       await Promise.race([stream.callReplied, stream.interrupted]);
       let sent = 0;
+      // One stream packet standing for `bytes` of the target, sent with back-pressure.
+      const packet = async (type: number, body: Uint8Array, bytes: number) => {
+        stream.throwIfInterrupted();
+        if (!this.send(prog, proc, type, serial, MessageStatus.CONTINUE, body)) await this.drained(stream);
+        sent += bytes;
+        options.onProgress?.(sent);
+      };
       for await (const chunk of source) {
-        if (!(chunk instanceof Uint8Array)) {
-          stream.throwIfInterrupted();
+        if (chunk instanceof Uint8Array) {
+          for (let offset = 0; offset < chunk.length; offset += STREAM_CHUNK_BYTES) {
+            const piece = chunk.subarray(offset, offset + STREAM_CHUNK_BYTES);
+            await packet(MessageType.STREAM, piece, piece.length);
+          }
+        } else {
           // virNetStreamHole: { hyper length; unsigned int flags; }
           const hole = xdrEncode((w) => w.hyper(BigInt(chunk.hole)).uint(0));
-          const flushed = this.send(
-            prog,
-            proc,
-            MessageType.STREAM_HOLE,
-            serial,
-            MessageStatus.CONTINUE,
-            hole,
-          );
-          if (!flushed) await this.drained(stream);
-          sent += chunk.hole;
-          options.onProgress?.(sent);
-          continue;
-        }
-        for (let offset = 0; offset < chunk.length; offset += STREAM_CHUNK_BYTES) {
-          stream.throwIfInterrupted();
-          const piece = chunk.subarray(offset, offset + STREAM_CHUNK_BYTES);
-          const flushed = this.send(prog, proc, MessageType.STREAM, serial, MessageStatus.CONTINUE, piece);
-          if (!flushed) await this.drained(stream);
-          sent += piece.length;
-          options.onProgress?.(sent);
+          await packet(MessageType.STREAM_HOLE, hole, chunk.hole);
         }
       }
       stream.throwIfInterrupted();
