@@ -33,7 +33,7 @@ function listDirs(dir: string): string[] {
 }
 
 /** Step 1: every package directory directly in the roots, scoped ones included, in root order. */
-export async function listCandidates(roots: readonly SearchRoot[]): Promise<Candidate[]> {
+export function listCandidates(roots: readonly SearchRoot[]): Candidate[] {
   const perRoot = roots.map((root) => {
     const nested = listDirs(root.dir).map((name) => {
       if (!name.startsWith('@')) return [join(root.dir, name)];

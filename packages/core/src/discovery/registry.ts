@@ -58,7 +58,7 @@ export class PluginRegistry {
   }
 
   async #discover(): Promise<DiscoveryResult> {
-    const candidates = await listCandidates(this.#options.roots);
+    const candidates = listCandidates(this.#options.roots);
     const inspections = await Promise.all(
       candidates.map((c) => inspectPackage(c, this.#options.hostSpi ?? SPI_VERSION)),
     );

@@ -62,7 +62,7 @@ function ioFailed(action: 'read' | 'save' | 'create' | 'lock', path: string, err
 /** The file's text, or `undefined` when it does not exist. */
 // Read synchronously: a command reads the state and secrets files several times, and for files
 // this small the thread-pool round trips of the asynchronous API cost more than the reads.
-async function readTextIfExists(path: string): Promise<string | undefined> {
+function readTextIfExists(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
@@ -118,7 +118,7 @@ class FileStateStore implements StateStore {
     // and times tell. What is handed out is frozen, as several callers share it.
     const signature = fileSignature(this.statePath);
     if (signature !== undefined && signature === this.lastRead?.signature) return this.lastRead.state;
-    const text = await readTextIfExists(this.statePath);
+    const text = readTextIfExists(this.statePath);
     if (text === undefined) return emptyState();
     const state = deepFreeze(this.parseState(text));
     if (signature !== undefined) this.lastRead = { signature, state };
@@ -127,7 +127,7 @@ class FileStateStore implements StateStore {
 
   async update<T>(fn: (draft: StateV1) => T | Promise<T>): Promise<T> {
     return this.withLock(async (lock) => {
-      const before = await readTextIfExists(this.statePath);
+      const before = readTextIfExists(this.statePath);
       const draft = before === undefined ? emptyState() : this.parseState(before);
       const result = await fn(draft);
       const problem = stateV1Problem(draft);
@@ -155,7 +155,7 @@ class FileStateStore implements StateStore {
   async updateSecrets(fn: (all: SecretsByConfig) => void | Promise<void>): Promise<void> {
     await this.withLock(async (lock) => {
       await this.narrowSecretsMode();
-      const before = await readTextIfExists(this.secretsPath);
+      const before = readTextIfExists(this.secretsPath);
       const all = before === undefined ? {} : loadSecretsDocument(before, this.secretsPath);
       await fn(all);
       const problem = secretsProblem(all);
@@ -180,7 +180,7 @@ class FileStateStore implements StateStore {
 
   private async loadSecrets(): Promise<SecretsByConfig> {
     await this.narrowSecretsMode();
-    const text = await readTextIfExists(this.secretsPath);
+    const text = readTextIfExists(this.secretsPath);
     return text === undefined ? {} : loadSecretsDocument(text, this.secretsPath);
   }
 
