@@ -8,21 +8,13 @@ import { join } from 'node:path';
 import { createProviderContext } from '@ims/core';
 import { type ErrorCode, isImsError, type Provider } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../core/test/rejection.js';
 import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
 import plugin from '../src/index.js';
 import { LIBVIRTD_SOCKET, requireLibvirtd, uniqueName } from './libvirtd.js';
 import { libvirtTempDir, testConfig } from './provider-fixture.js';
 import { assertBuilt, ims, runIms } from './run-ims.js';
 import { type SocketProxy, startSocketProxy } from './socket-proxy.js';
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function expectCode(error: unknown, code: ErrorCode): void {
   expect(isImsError(error), String(error)).toBe(true);
@@ -75,9 +67,9 @@ describe('libvirtd not reachable', () => {
     const socket = join(dir, 'later.sock');
     const provider = await providerFor(dir, `qemu+unix:///system?socket=${socket}`);
     try {
-      expectCode(await failure(provider.describe()), 'IMS_CONNECTION_FAILED');
-      expectCode(await failure(provider.listVms({ includeUnmanaged: true })), 'IMS_CONNECTION_FAILED');
-      expectCode(await failure(provider.getStatus('some-vm')), 'IMS_CONNECTION_FAILED');
+      expectCode(await rejection(provider.describe()), 'IMS_CONNECTION_FAILED');
+      expectCode(await rejection(provider.listVms({ includeUnmanaged: true })), 'IMS_CONNECTION_FAILED');
+      expectCode(await rejection(provider.getStatus('some-vm')), 'IMS_CONNECTION_FAILED');
       // The daemon appears: the same provider instance connects on its next call.
       const proxy = await startSocketProxy(LIBVIRTD_SOCKET);
       try {
@@ -132,8 +124,8 @@ describe('a connection that dies', () => {
 
   it('does not repeat a change that is unsafe to repeat, and the next call works', async () => {
     proxy.cutOnNextCall();
-    expectCode(await failure(provider.suspendVm('ims-faults-missing')), 'IMS_CONNECTION_FAILED');
-    expectCode(await failure(provider.getStatus('ims-faults-missing')), 'IMS_VM_NOT_FOUND');
+    expectCode(await rejection(provider.suspendVm('ims-faults-missing')), 'IMS_CONNECTION_FAILED');
+    expectCode(await rejection(provider.getStatus('ims-faults-missing')), 'IMS_VM_NOT_FOUND');
     expect(proxy.accepted).toBe(5);
   });
 });
@@ -170,7 +162,7 @@ describe('qemu+ssh:// through an SSH server on 127.0.0.1', () => {
       hostKeyFingerprint: `SHA256:${'A'.repeat(43)}`,
     });
     try {
-      const error = await failure(provider.describe());
+      const error = await rejection(provider.describe());
       expect(isImsError(error) && error.code.startsWith('IMS_HOST_KEY_'), String(error)).toBe(true);
     } finally {
       await provider.close();

@@ -10,22 +10,14 @@ import { type BootParams, type ErrorCode, isImsError } from '@ims/spi';
 import { INVALID_NAMES } from '@ims/spi/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTgz, file } from '../../core/test/archive/tar-fixtures.js';
+import { rejection } from '../../core/test/rejection.js';
 import { type BuiltTemplate, busyboxTemplate } from './busybox-template.js';
 import { uniqueName } from './libvirtd.js';
 import { createProviderFixture, type ProviderFixture } from './provider-fixture.js';
 import { assertBuilt, ims, runIms } from './run-ims.js';
 
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
-
 async function expectRefused(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
-  const error = await failure(promise);
+  const error = await rejection(promise);
   expect(isImsError(error), String(error)).toBe(true);
   expect((error as { code: string }).code, String(error)).toBe(code);
   if (message !== undefined) expect((error as Error).message).toMatch(message);
@@ -90,7 +82,7 @@ describe('hostile names', () => {
         ],
       ];
       for (const [operation, run] of operations) {
-        const error = await failure(run());
+        const error = await rejection(run());
         expect(
           isImsError(error) && error.code,
           `${operation}(${JSON.stringify(name)}): ${String(error)}`,

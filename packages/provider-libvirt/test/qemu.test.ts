@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { isImsError } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../core/test/rejection.js';
 import { LibvirtClient } from '../src/rpc/client.js';
 import { DomainState, MemoryStatTag, StoragePoolState, StorageVolType } from '../src/rpc/flags.js';
 import { libvirtErrorCode, VirErr } from '../src/rpc/libvirt-error.js';
@@ -25,15 +26,6 @@ let dir: string;
 let pool: StoragePoolRef | undefined;
 const poolName = uniqueName('ims-rpc-pool');
 const domainName = uniqueName('ims-rpc-vm');
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(async () => {
   await requireLibvirtd();
@@ -138,20 +130,20 @@ describe('storage through qemu:///system', () => {
     expect((await client.listAllVolumes(p)).map((v) => v.name).sort()).toEqual(['clone.raw', 'upload.raw']);
     await client.deleteStorageVol(clone);
     expect((await client.listAllVolumes(p)).map((v) => v.name)).toEqual(['upload.raw']);
-    const missing = await failure(client.lookupStorageVolByName(p, 'clone.raw'));
+    const missing = await rejection(client.lookupStorageVolByName(p, 'clone.raw'));
     expect(libvirtErrorCode(missing)).toBe(VirErr.NO_STORAGE_VOL);
   });
 
   it('refuses an upload to a volume that is gone, and the connection stays usable', async () => {
     const ghost = { pool: poolName, name: 'ghost.raw', key: join(dir, 'pool', 'ghost.raw') };
-    const error = await failure(client.uploadStorageVol(ghost, Buffer.alloc(16)));
+    const error = await rejection(client.uploadStorageVol(ghost, Buffer.alloc(16)));
     expect(isImsError(error)).toBe(true);
     expect(libvirtErrorCode(error)).toBe(VirErr.NO_STORAGE_VOL);
     expect(await client.libVersion()).toBeGreaterThan(0);
   });
 
   it('maps a missing pool', async () => {
-    const error = await failure(client.lookupStoragePoolByName(`${poolName}-missing`));
+    const error = await rejection(client.lookupStoragePoolByName(`${poolName}-missing`));
     expect(libvirtErrorCode(error)).toBe(VirErr.NO_STORAGE_POOL);
     expect(isImsError(error) && error.code).toBe('IMS_PROVIDER_ERROR');
   });
@@ -199,14 +191,14 @@ describe('a qemu guest through qemu:///system', () => {
     await client.resumeDomain(dom);
     await client.destroyDomain(dom);
     expect((await client.getDomainState(dom)).state).toBe(DomainState.SHUTOFF);
-    const stopped = await failure(client.suspendDomain(dom));
+    const stopped = await rejection(client.suspendDomain(dom));
     expect(isImsError(stopped) && stopped.code).toBe('IMS_INVALID_STATE');
   });
 
   it('fails a guest agent command plainly when the guest has no agent', async () => {
     await client.createDomain(dom);
     try {
-      const error = await failure(client.qemuAgentCommand(dom, '{"execute":"guest-ping"}', 1));
+      const error = await rejection(client.qemuAgentCommand(dom, '{"execute":"guest-ping"}', 1));
       expect(isImsError(error)).toBe(true);
       expect((error as Error).message).toMatch(/QEMU_DOMAIN_AGENT_COMMAND failed: .*agent/i);
     } finally {
@@ -216,7 +208,7 @@ describe('a qemu guest through qemu:///system', () => {
 
   it('undefines it; libvirt then reports it missing with its own message', async () => {
     await client.undefineDomain(dom);
-    const error = await failure(client.lookupDomainByName(domainName));
+    const error = await rejection(client.lookupDomainByName(domainName));
     expect(isImsError(error) && error.code).toBe('IMS_VM_NOT_FOUND');
     expect((error as Error).message).toContain(`no domain with matching name '${domainName}'`);
   });

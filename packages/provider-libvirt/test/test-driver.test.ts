@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { isImsError } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../core/test/rejection.js';
 import { LibvirtClient } from '../src/rpc/client.js';
 import {
   DomainState,
@@ -26,15 +27,6 @@ const domainXml = (name: string) => `<domain type='test'>
   <vcpu>2</vcpu>
   <os><type arch='x86_64'>hvm</type></os>
 </domain>`;
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 let client: LibvirtClient;
 
@@ -100,12 +92,12 @@ describe('connection to the test driver through libvirtd', () => {
     expect((await client.getDomainState(dom)).state).toBe(DomainState.SHUTOFF);
 
     await client.undefineDomain(dom);
-    const gone = await failure(client.lookupDomainByName('rpc-life'));
+    const gone = await rejection(client.lookupDomainByName('rpc-life'));
     expect(isImsError(gone) && gone.code).toBe('IMS_VM_NOT_FOUND');
   });
 
   it('maps a missing domain to IMS_VM_NOT_FOUND with libvirt message and code', async () => {
-    const error = await failure(client.lookupDomainByName('no-such-domain'));
+    const error = await rejection(client.lookupDomainByName('no-such-domain'));
     expect(isImsError(error)).toBe(true);
     if (!isImsError(error)) return;
     expect(error.code).toBe('IMS_VM_NOT_FOUND');
@@ -122,7 +114,7 @@ describe('connection to the test driver through libvirtd', () => {
   it('maps an operation invalid in the current state to IMS_INVALID_STATE', async () => {
     const dom = await client.defineDomainXml(domainXml('rpc-state'));
     try {
-      const error = await failure(client.destroyDomain(dom));
+      const error = await rejection(client.destroyDomain(dom));
       expect(isImsError(error) && error.code).toBe('IMS_INVALID_STATE');
       expect(libvirtErrorCode(error)).toBe(VirErr.OPERATION_INVALID);
     } finally {
@@ -131,8 +123,8 @@ describe('connection to the test driver through libvirtd', () => {
   });
 
   it('keeps the connection usable after error replies', async () => {
-    await failure(client.lookupDomainByName('missing-1'));
-    await failure(client.lookupDomainByName('missing-2'));
+    await rejection(client.lookupDomainByName('missing-1'));
+    await rejection(client.lookupDomainByName('missing-2'));
     expect((await client.lookupDomainByName('test')).name).toBe('test');
   });
 
@@ -199,11 +191,11 @@ describe('connection to the test driver through libvirtd', () => {
     const closed = new Promise((resolve) => doomed.onClose(resolve));
     const pending = doomed.listAllDomains();
     (doomed.connection as unknown as { transport: { destroy(): void } }).transport.destroy();
-    const error = await failure(pending);
+    const error = await rejection(pending);
     expect(isImsError(error) && error.code).toBe('IMS_CONNECTION_FAILED');
     expect(isImsError(await closed)).toBe(true);
     expect(doomed.isOpen).toBe(false);
-    const later = await failure(doomed.libVersion());
+    const later = await rejection(doomed.libVersion());
     expect(isImsError(later) && later.code).toBe('IMS_CONNECTION_FAILED');
   });
 });
@@ -248,7 +240,7 @@ describe('transports', () => {
       target: 'ssh://root@127.0.0.1:22',
       openUnixSocket: () => Promise.reject(new Error('boom')),
     };
-    const error = await failure(openSshTransport(failing, '/nowhere'));
+    const error = await rejection(openSshTransport(failing, '/nowhere'));
     expect(isImsError(error) && error.code).toBe('IMS_CONNECTION_FAILED');
     expect((error as Error).message).toContain('ssh://root@127.0.0.1:22/nowhere');
   });
@@ -258,7 +250,7 @@ describe('transports', () => {
   });
 
   it('fails clearly when the socket does not exist', async () => {
-    const error = await failure(
+    const error = await rejection(
       LibvirtClient.connect('qemu+unix:///system?socket=/nonexistent/libvirt-sock'),
     );
     expect(isImsError(error) && error.code).toBe('IMS_CONNECTION_FAILED');

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createProviderContext } from '@ims/core';
 import { type ErrorCode, isImsError, type Provider, type ProviderContext } from '@ims/spi';
 import { expect } from 'vitest';
+import { rejection } from '../../core/test/rejection.js';
 import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
 import type { OvmConfig } from '../src/config.js';
 import plugin from '../src/index.js';
@@ -152,12 +153,7 @@ async function entries(path: string): Promise<string[]> {
 export async function failure(
   promise: Promise<unknown>,
 ): Promise<Error & { code: ErrorCode; hint?: string; details: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as never;
-  }
-  throw new Error('expected the call to fail');
+  return (await rejection(promise)) as never;
 }
 
 /** Asserts that a promise rejects with an IMS error of this code (and message). */

@@ -4,8 +4,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ErrorCode, isImsError, type Logger } from '@ims/spi';
+import type { ImsError, Logger } from '@ims/spi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { imsRejection } from '../../core/test/rejection.js';
 import { SoapClient, type SoapClientOptions } from '../src/soap/client.js';
 import { scalar } from '../src/soap/envelope.js';
 import { childText } from '../src/soap/xml-reader.js';
@@ -77,19 +78,7 @@ function client(overrides: Partial<SoapClientOptions> = {}): SoapClient {
   });
 }
 
-async function failure(
-  promise: Promise<unknown>,
-): Promise<Error & { code: ErrorCode; hint?: string; details: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isImsError(error), String(error)).toBe(true);
-    return error as never;
-  }
-  throw new Error('expected the call to fail');
-}
-
-function expectNoSecret(error: Error & { hint?: string; details: Record<string, unknown> }): void {
+function expectNoSecret(error: ImsError): void {
   const shown = `${error.message} ${error.hint ?? ''} ${JSON.stringify(error.details)}`;
   expect(shown).not.toContain(PASSWORD);
   expect(shown).not.toContain(Buffer.from(`admin:${PASSWORD}`).toString('base64'));
@@ -148,7 +137,7 @@ describe('SoapClient', () => {
     };
     const soap = client();
     try {
-      const error = await failure(
+      const error = await imsRejection(
         soap.call('ServerPoolService', 'getServerPoolByName', [], { readOnly: true }),
       );
       expect(error.code).toBe('IMS_AUTH_FAILED');
@@ -170,7 +159,9 @@ describe('SoapClient', () => {
       );
     const soap = client();
     try {
-      const error = await failure(soap.call('VirtualMachineService', 'powerOn', [], { readOnly: false }));
+      const error = await imsRejection(
+        soap.call('VirtualMachineService', 'powerOn', [], { readOnly: false }),
+      );
       expect(error.code).toBe('IMS_INVALID_STATE');
       expect(error.message).toBe(
         'OVM Manager powerOn failed: OVM-1004 Operation powerOn not allowed in state RUNNING',
@@ -187,7 +178,9 @@ describe('SoapClient', () => {
     };
     const soap = client();
     try {
-      const error = await failure(soap.call('ResourceService', 'approveTemplate', [], { readOnly: false }));
+      const error = await imsRejection(
+        soap.call('ResourceService', 'approveTemplate', [], { readOnly: false }),
+      );
       expect(error.code).toBe('IMS_PROVIDER_ERROR');
       expect(error.message).toContain('HTTP 503');
     } finally {
@@ -199,7 +192,9 @@ describe('SoapClient', () => {
     handler = (_request, _response, raw) => raw.socket.destroy();
     const soap = client();
     try {
-      const error = await failure(soap.call('ResourceService', 'registerTemplate', [], { readOnly: false }));
+      const error = await imsRejection(
+        soap.call('ResourceService', 'registerTemplate', [], { readOnly: false }),
+      );
       expect(error.code).toBe('IMS_CONNECTION_FAILED');
       expect(error.message).toContain(`${base}/OVSWS/ResourceService`);
       expect(error.hint).toMatch(/OVM Manager is running/);
@@ -214,7 +209,7 @@ describe('SoapClient', () => {
     const soap = client({ timeoutMs: 200 });
     try {
       const started = Date.now();
-      const error = await failure(soap.call('VirtualMachineService', 'getVM', [], { readOnly: true }));
+      const error = await imsRejection(soap.call('VirtualMachineService', 'getVM', [], { readOnly: true }));
       expect(error.code).toBe('IMS_CONNECTION_FAILED');
       expect(error.message).toContain('did not answer getVM within 200 ms');
       expect(Date.now() - started).toBeLessThan(2_000);
@@ -230,7 +225,7 @@ describe('SoapClient', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const soap = client({ managerUrl: `http://127.0.0.1:${port}` });
     try {
-      const error = await failure(
+      const error = await imsRejection(
         soap.call('ServerPoolService', 'getAllServerPools', [], { readOnly: true }),
       );
       expect(error.code).toBe('IMS_CONNECTION_FAILED');
@@ -250,7 +245,7 @@ describe('SoapClient', () => {
     const soap = client({ signal: controller.signal, timeoutMs: 10_000 });
     try {
       setTimeout(() => controller.abort(), 50);
-      const error = await failure(soap.call('VirtualMachineService', 'getVM', [], { readOnly: true }));
+      const error = await imsRejection(soap.call('VirtualMachineService', 'getVM', [], { readOnly: true }));
       expect(error.code).toBe('IMS_ABORTED');
       // A clean-up call still goes through after the cancel.
       handler = (_request, response) =>
@@ -270,7 +265,7 @@ describe('SoapClient', () => {
     };
     const soap = client({ managerUrl: base.replace('http://', `http://intruder:${PASSWORD}@`) });
     try {
-      const error = await failure(
+      const error = await imsRejection(
         soap.call('ServerPoolService', 'getAllServerPools', [], { readOnly: true }),
       );
       expect(seen[0]?.headers.authorization).toBe(

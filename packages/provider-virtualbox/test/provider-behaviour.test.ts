@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { BootParams } from '@ims/spi';
 import { isImsError } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../core/test/rejection.js';
 import plugin from '../src/index.js';
 import { createSimFixture, type SimFixture, simConfig } from './sim-fixture.js';
 import { tinyTemplate } from './tiny-template.js';
@@ -23,15 +24,6 @@ function bootParams(vm: string, mac: string): BootParams {
     sshKeys: [],
     params: { 'hostile.value': HOSTILE_VALUE },
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, ms: number): Promise<T> {
@@ -161,7 +153,7 @@ describe('on the simulator imitating 7.1 (odd VM folder, every start exits 1)', 
   it('suspends to a saved state and resumes from it', async () => {
     await fixture.provider.suspendVm('web-1');
     expect(await fixture.provider.getStatus('web-1')).toEqual({ state: 'suspended', providerState: 'saved' });
-    const refused = await failure(
+    const refused = await rejection(
       fixture.provider.startVm('web-1', { bootParams: bootParams('web-1', mac) }),
     );
     expect(isImsError(refused) && refused.code).toBe('IMS_INVALID_STATE');
@@ -188,7 +180,7 @@ describe('on the simulator imitating 7.1 (odd VM folder, every start exits 1)', 
     });
     await fixture.provider.startVm('doomed', { bootParams: bootParams('doomed', macs[0] as string) });
     await fixture.provider.suspendVm('doomed');
-    const refused = await failure(fixture.provider.deleteVm('doomed', { force: false }));
+    const refused = await rejection(fixture.provider.deleteVm('doomed', { force: false }));
     expect(isImsError(refused) && refused.code).toBe('IMS_INVALID_STATE');
     await fixture.provider.deleteVm('doomed', { force: true });
     expect(await registered(fixture)).not.toContain('doomed');
@@ -213,13 +205,13 @@ describe('on the simulator imitating 7.1 (odd VM folder, every start exits 1)', 
       state: 'stopped',
       providerState: 'poweroff',
     });
-    const error = await failure(fixture.provider.deleteVm('outsider', { force: true }));
+    const error = await rejection(fixture.provider.deleteVm('outsider', { force: true }));
     expect(isImsError(error) && error.code).toBe('IMS_INVALID_STATE');
     expect(await registered(fixture)).toContain('outsider');
   });
 
   it('refuses to delete a template while a VM is cloned from it', async () => {
-    const error = await failure(fixture.provider.deleteTemplate('tiny'));
+    const error = await rejection(fixture.provider.deleteTemplate('tiny'));
     expect(isImsError(error) && error.code).toBe('IMS_INVALID_STATE');
     expect(String(error)).toContain('web-1');
   });
@@ -255,7 +247,7 @@ describe('a template import that fails half-way', () => {
     await chmod(failing, 0o755);
     const provider = await plugin.create(fixture.context, simConfig(failing, fixture.vmFolder));
     const template = await tinyTemplate(fixture.dir);
-    const error = await failure(provider.importTemplate({ name: 'tiny', ...template }));
+    const error = await rejection(provider.importTemplate({ name: 'tiny', ...template }));
     expect(isImsError(error) && error.code).toBe('IMS_PROVIDER_ERROR');
     expect(String(error)).toContain('disk full');
     expect(await registered(fixture)).toEqual([]);

@@ -7,18 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImsError } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../core/test/rejection.js';
 import plugin from '../src/index.js';
 import { createSimFixture, type SimFixture, simConfig } from './sim-fixture.js';
 import { tinyTemplate } from './tiny-template.js';
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const boot = (vm: string, mac: string) => ({
   bootParams: {
@@ -63,7 +55,7 @@ describe('a lock held longer than the retry budget', () => {
 
   it('deleteVm fails with IMS_INVALID_STATE saying the VM stayed locked, and deletes nothing', async () => {
     const began = Date.now();
-    const error = await failure(fixture.provider.deleteVm('held', { force: false }));
+    const error = await rejection(fixture.provider.deleteVm('held', { force: false }));
     expect(isImsError(error), String(error)).toBe(true);
     if (!isImsError(error)) return;
     expect(error.code).toBe('IMS_INVALID_STATE');
@@ -83,7 +75,7 @@ describe('a lock held longer than the retry budget', () => {
   });
 
   it('startVm fails the same way and leaves the VM stopped', async () => {
-    const error = await failure(fixture.provider.startVm('held', boot('held', mac)));
+    const error = await rejection(fixture.provider.startVm('held', boot('held', mac)));
     expect(isImsError(error) && error.code, String(error)).toBe('IMS_INVALID_STATE');
     expect(String(error)).toMatch(/stayed locked/);
     expect((await fixture.provider.getStatus('held')).state).toBe('stopped');
@@ -110,7 +102,7 @@ describe('a VBoxManage path that does not exist', () => {
         () => provider.listVms({ includeUnmanaged: true }),
         () => provider.getStatus('web-1'),
       ]) {
-        const error = await failure(attempt());
+        const error = await rejection(attempt());
         expect(isImsError(error) && error.code, String(error)).toBe('IMS_TOOL_MISSING');
         expect(String(error)).toContain(`"${missing}"`);
         expect(isImsError(error) && error.hint).toMatch(/--vbox-manage/);

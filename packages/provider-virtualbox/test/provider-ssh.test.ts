@@ -8,21 +8,13 @@ import { join } from 'node:path';
 import type { BootParams, Provider } from '@ims/spi';
 import { isImsError } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../core/test/rejection.js';
 import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
 import { createSimFixture, type SimFixture } from './sim-fixture.js';
 import { sshProvider } from './sim-ssh.js';
 import { tinyTemplate } from './tiny-template.js';
 
 const HOSTILE = `it's "quoted" $(touch /tmp/ims-pwned-ssh) \`id\` ;|& \\ \n next line *`;
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('VirtualBox over SSH', () => {
   let sshd: TestSshd;
@@ -88,7 +80,7 @@ describe('VirtualBox over SSH', () => {
     const missing = join(fixture.dir, 'not there', 'VBoxManage');
     const remote = await sshProvider(fixture, sshd, { vboxManage: missing });
     try {
-      const error = await failure(remote.listVms({ includeUnmanaged: true }));
+      const error = await rejection(remote.listVms({ includeUnmanaged: true }));
       expect(isImsError(error) && error.code, String(error)).toBe('IMS_TOOL_MISSING');
       expect(String(error)).toContain(`"${missing}" was not found on ssh://`);
     } finally {
@@ -99,7 +91,7 @@ describe('VirtualBox over SSH', () => {
   it('refuses a host whose key is not the pinned one', async () => {
     const remote = await sshProvider(fixture, sshd, { hostKeyFingerprint: `SHA256:${'A'.repeat(43)}` });
     try {
-      const error = await failure(remote.describe());
+      const error = await rejection(remote.describe());
       expect(isImsError(error) && error.code.startsWith('IMS_HOST_KEY_'), String(error)).toBe(true);
     } finally {
       await remote.close();

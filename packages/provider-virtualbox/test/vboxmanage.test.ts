@@ -1,7 +1,8 @@
 /** The VBoxManage runner: argv, locale, failure judgement, error mapping, lock retries, missing executables. */
 import { createLocalRunner } from '@ims/core';
-import { type CommandRunner, ImsError, isImsError, type RunOptions, type RunResult } from '@ims/spi';
+import { type CommandRunner, ImsError, type RunOptions, type RunResult } from '@ims/spi';
 import { describe, expect, it } from 'vitest';
+import { imsRejection } from '../../core/test/rejection.js';
 import type { VBoxHost } from '../src/host.js';
 import { VBoxManage } from '../src/vboxmanage.js';
 
@@ -63,16 +64,6 @@ function vboxWith(runner: CommandRunner, options: { isLocal?: boolean; budgetMs?
   return { vbox, sleeps };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ImsError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isImsError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
 const block = (message: string, name?: string, code?: string) =>
   [
     `VBoxManage: error: ${message}`,
@@ -129,7 +120,7 @@ describe('argv and locale', () => {
 describe('failure judgement and error mapping', () => {
   it('treats an error line on stderr as a failure even with exit 0, keeping VirtualBox’s message', async () => {
     const { vbox } = vboxWith(fakeRunner([{ exitCode: 0, stderr: block('Medium is broken') }]));
-    const error = await failure(vbox.run(['storageattach', 'vm1']));
+    const error = await imsRejection(vbox.run(['storageattach', 'vm1']));
     expect(error.code).toBe('IMS_PROVIDER_ERROR');
     expect(error.message).toContain('Medium is broken');
     expect(error.details).toMatchObject({
@@ -157,24 +148,24 @@ describe('failure judgement and error mapping', () => {
       '0x80bb0001',
     );
     const { vbox } = vboxWith(fakeRunner([{ exitCode: 1, stderr }]));
-    const error = await failure(vbox.run(['showvminfo', 'ghost', '--machinereadable'], { vm: 'ghost' }));
+    const error = await imsRejection(vbox.run(['showvminfo', 'ghost', '--machinereadable'], { vm: 'ghost' }));
     expect(error.code).toBe('IMS_VM_NOT_FOUND');
     expect(error.message).toContain("Could not find a registered machine named 'ghost'");
     expect(error.details).toMatchObject({ resultName: 'VBOX_E_OBJECT_NOT_FOUND', resultCode: 0x80bb0001 });
-    const noVm = await failure(vbox.run(['convertfromraw', 'a', 'b']));
+    const noVm = await imsRejection(vbox.run(['convertfromraw', 'a', 'b']));
     expect(noVm.code).toBe('IMS_PROVIDER_ERROR');
   });
 
   it('maps invalid VM states and "not currently running" to IMS_INVALID_STATE', async () => {
     const invalid = block('Invalid machine state: PoweredOff', 'VBOX_E_INVALID_VM_STATE', '0x80bb0002');
     const { vbox } = vboxWith(fakeRunner([{ exitCode: 1, stderr: invalid }]));
-    expect((await failure(vbox.run(['controlvm', 'vm1', 'savestate'], { vm: 'vm1' }))).code).toBe(
+    expect((await imsRejection(vbox.run(['controlvm', 'vm1', 'savestate'], { vm: 'vm1' }))).code).toBe(
       'IMS_INVALID_STATE',
     );
     const notRunning = vboxWith(
       fakeRunner([{ exitCode: 1, stderr: "VBoxManage: error: Machine 'vm1' is not currently running\n" }]),
     );
-    const error = await failure(notRunning.vbox.run(['controlvm', 'vm1', 'pause'], { vm: 'vm1' }));
+    const error = await imsRejection(notRunning.vbox.run(['controlvm', 'vm1', 'pause'], { vm: 'vm1' }));
     expect(error.code).toBe('IMS_INVALID_STATE');
     expect(error.message).toContain("Machine 'vm1' is not currently running");
   });
@@ -183,7 +174,7 @@ describe('failure judgement and error mapping', () => {
     const { vbox } = vboxWith(
       fakeRunner([{ exitCode: 2, stderr: 'VBoxManage: error: Unknown option: --frob\n' }]),
     );
-    const error = await failure(vbox.run(['modifyvm', 'vm1', '--frob']));
+    const error = await imsRejection(vbox.run(['modifyvm', 'vm1', '--frob']));
     expect(error.hint).toMatch(/version/);
     const outcome = await vbox.run(['modifyvm', 'vm1', '--frob'], { allowFailure: true });
     expect(outcome).toMatchObject({ ok: false, exitCode: 2, error: { message: 'Unknown option: --frob' } });
@@ -208,7 +199,7 @@ describe('retries while the machine is locked', () => {
   it('gives up after 6 tries within the budget with a clear IMS_INVALID_STATE keeping VirtualBox’s message', async () => {
     const runner = fakeRunner([{ exitCode: 1, stderr: LOCKED }]);
     const { vbox, sleeps } = vboxWith(runner, { budgetMs: 5_000 });
-    const error = await failure(vbox.run(['unregistervm', 'vm1', '--delete'], { vm: 'vm1' }));
+    const error = await imsRejection(vbox.run(['unregistervm', 'vm1', '--delete'], { vm: 'vm1' }));
     expect(runner.calls).toHaveLength(6);
     expect(sleeps.reduce((a, b) => a + b, 0)).toBeCloseTo(5_000);
     expect(error.code).toBe('IMS_INVALID_STATE');
@@ -225,7 +216,7 @@ describe('retries while the machine is locked', () => {
     expect(runner.calls).toHaveLength(2);
     const once = fakeRunner([{ exitCode: 1, stderr: LOCKED }]);
     const noRetry = vboxWith(once);
-    await failure(noRetry.vbox.run(['snapshot', 'vm1', 'take', 's'], { retryWhileLocked: false }));
+    await imsRejection(noRetry.vbox.run(['snapshot', 'vm1', 'take', 's'], { retryWhileLocked: false }));
     expect(once.calls).toHaveLength(1);
   });
 });
@@ -242,7 +233,7 @@ describe('a missing VBoxManage', () => {
       lockRetry: { attempts: 6, budgetMs: 10 },
       timeoutMs: 10_000,
     });
-    const error = await failure(vbox.version());
+    const error = await imsRejection(vbox.version());
     expect(error.code).toBe('IMS_TOOL_MISSING');
     expect(error.message).toContain(`"${missing}"`);
     expect(error.hint).toMatch(/--vbox-manage/);
@@ -254,7 +245,7 @@ describe('a missing VBoxManage', () => {
       'sh: 1: /opt/vbox/VBoxManage: not found\n',
     ]) {
       const { vbox } = vboxWith(fakeRunner([{ exitCode: 127, stderr }]), { isLocal: false });
-      const error = await failure(vbox.run(['list', 'vms']));
+      const error = await imsRejection(vbox.run(['list', 'vms']));
       expect(error.code).toBe('IMS_TOOL_MISSING');
       expect(error.message).toContain('"/opt/vbox/VBoxManage" was not found on ssh://root@vbox-host:22');
       expect(error.hint).toMatch(/--vbox-manage/);
@@ -264,7 +255,7 @@ describe('a missing VBoxManage', () => {
   it('passes other runner failures on unchanged', async () => {
     const lost = new ImsError('IMS_CONNECTION_FAILED', 'SSH connection lost');
     const { vbox } = vboxWith(fakeRunner([lost]), { isLocal: false });
-    expect(await failure(vbox.run(['list', 'vms']))).toBe(lost);
+    expect(await imsRejection(vbox.run(['list', 'vms']))).toBe(lost);
   });
 });
 
@@ -281,7 +272,7 @@ describe('version', () => {
   it('fails clearly when the output has no version, and asks again next time', async () => {
     const runner = fakeRunner([{ stdout: 'hello\n' }, { stdout: '6.1.50r161033\n' }]);
     const { vbox } = vboxWith(runner);
-    expect((await failure(vbox.version())).code).toBe('IMS_PROVIDER_ERROR');
+    expect((await imsRejection(vbox.version())).code).toBe('IMS_PROVIDER_ERROR');
     expect((await vbox.version()).major).toBe(6);
   });
 });

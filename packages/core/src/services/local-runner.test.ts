@@ -1,18 +1,9 @@
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ImsError, isImsError } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imsRejection } from '../../test/rejection.js';
 import { createLocalRunner, stderrTail } from './local-runner.js';
-
-async function failure(promise: Promise<unknown>): Promise<ImsError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isImsError(error)) throw new Error(`expected an ImsError, got ${String(error)}`);
-  return error;
-}
 
 const HOSTILE = [
   '$(id)',
@@ -75,7 +66,7 @@ describe('createLocalRunner', () => {
 
   it('fails a non-zero exit with the command, the exit code and the last stderr lines', async () => {
     const script = 'for i in $(seq 1 30); do echo "line $i" >&2; done; exit 3';
-    const error = await failure(runner.run(['sh', '-c', script, 'secret-argument']));
+    const error = await imsRejection(runner.run(['sh', '-c', script, 'secret-argument']));
     expect(error.code).toBe('IMS_COMMAND_FAILED');
     expect(error.message).toContain('"sh"');
     expect(error.message).toContain('exit code 3');
@@ -94,13 +85,13 @@ describe('createLocalRunner', () => {
   it('reports a command ended by a signal', async () => {
     const result = await runner.run(['sh', '-c', 'kill -9 $$'], { allowFailure: true });
     expect(result.exitCode).toBeNull();
-    const error = await failure(runner.run(['sh', '-c', 'kill -9 $$']));
+    const error = await imsRejection(runner.run(['sh', '-c', 'kill -9 $$']));
     expect(error.code).toBe('IMS_COMMAND_FAILED');
     expect(error.message).toContain('SIGKILL');
   });
 
   it('names a missing program', async () => {
-    const error = await failure(runner.run(['ims-no-such-program-xyz', '--version']));
+    const error = await imsRejection(runner.run(['ims-no-such-program-xyz', '--version']));
     expect(error.code).toBe('IMS_COMMAND_FAILED');
     expect(error.message).toContain('ims-no-such-program-xyz');
     expect(error.message).toContain('not installed');
@@ -108,14 +99,14 @@ describe('createLocalRunner', () => {
   });
 
   it('says so when the working directory is missing', async () => {
-    const error = await failure(runner.run(['pwd'], { cwd: join(dir, 'missing') }));
+    const error = await imsRejection(runner.run(['pwd'], { cwd: join(dir, 'missing') }));
     expect(error.code).toBe('IMS_COMMAND_FAILED');
     expect(error.message).toContain('working directory');
   });
 
   it('kills a command that runs too long and fails with IMS_TIMEOUT', async () => {
     const started = Date.now();
-    const error = await failure(runner.run(['sleep', '30'], { timeoutMs: 200 }));
+    const error = await imsRejection(runner.run(['sleep', '30'], { timeoutMs: 200 }));
     expect(error.code).toBe('IMS_TIMEOUT');
     expect(error.message).toContain('200 ms');
     expect(Date.now() - started).toBeLessThan(5000);
@@ -124,7 +115,7 @@ describe('createLocalRunner', () => {
   it('kills a command that ignores SIGTERM', async () => {
     const marker = join(dir, 'stubborn-survived');
     const script = `trap '' TERM; sleep 3; touch ${marker}`;
-    const error = await failure(runner.run(['sh', '-c', script], { timeoutMs: 200 }));
+    const error = await imsRejection(runner.run(['sh', '-c', script], { timeoutMs: 200 }));
     expect(error.code).toBe('IMS_TIMEOUT');
     await new Promise((resolve) => setTimeout(resolve, 3500));
     await expect(realpath(marker)).rejects.toThrow();
@@ -133,9 +124,9 @@ describe('createLocalRunner', () => {
   it('cancels through the abort signal', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const error = await failure(runner.run(['sleep', '30'], { signal: controller.signal }));
+    const error = await imsRejection(runner.run(['sleep', '30'], { signal: controller.signal }));
     expect(error.code).toBe('IMS_ABORTED');
-    const again = await failure(runner.run(['true'], { signal: controller.signal }));
+    const again = await imsRejection(runner.run(['true'], { signal: controller.signal }));
     expect(again.code).toBe('IMS_ABORTED');
   });
 
@@ -151,9 +142,9 @@ describe('createLocalRunner', () => {
   });
 
   it('refuses empty argv and NUL bytes', async () => {
-    expect((await failure(runner.run([]))).code).toBe('IMS_INVALID_ARGUMENT');
-    expect((await failure(runner.run(['printf', 'a\0b']))).code).toBe('IMS_INVALID_ARGUMENT');
-    expect((await failure(runner.run(['true'], { timeoutMs: -1 }))).code).toBe('IMS_INVALID_ARGUMENT');
+    expect((await imsRejection(runner.run([]))).code).toBe('IMS_INVALID_ARGUMENT');
+    expect((await imsRejection(runner.run(['printf', 'a\0b']))).code).toBe('IMS_INVALID_ARGUMENT');
+    expect((await imsRejection(runner.run(['true'], { timeoutMs: -1 }))).code).toBe('IMS_INVALID_ARGUMENT');
   });
 
   it('keeps multi-byte characters split across chunks intact', async () => {

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deadPid, imsRejection, makeTempDir, modeOf, removeTempDirs } from '../../test/state/helpers.js';
+import { imsRejection } from '../../test/rejection.js';
+import { deadPid, makeTempDir, modeOf, removeTempDirs } from '../../test/state/helpers.js';
 import { acquireFileLock } from './lock.js';
 
 afterEach(removeTempDirs);

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ImsError, isImsError } from '@ims/spi';
 
 /** Temp directories made by {@link makeTempDir}, removed by {@link removeTempDirs}. */
 const made: string[] = [];
@@ -34,15 +33,4 @@ export async function deadPid(): Promise<number> {
 /** Permission bits of a file. */
 export async function modeOf(path: string): Promise<number> {
   return (await stat(path)).mode & 0o777;
-}
-
-/** Awaits a promise that must reject with an ImsError and returns that error. */
-export async function imsRejection(promise: Promise<unknown>): Promise<ImsError> {
-  const outcome = await promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!('error' in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
-  if (!isImsError(outcome.error)) throw new Error(`expected an ImsError, got ${String(outcome.error)}`);
-  return outcome.error;
 }

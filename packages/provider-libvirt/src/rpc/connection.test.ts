@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { type ErrorCode, isImsError } from '@ims/spi';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rejection } from '../../../core/test/rejection.js';
 import {
   type FakeLibvirtd,
   type FakePeer,
@@ -46,15 +47,6 @@ async function connectTo(fake: FakeLibvirtd, options: ConstructorParameters<type
   const connection = new RpcConnection(await socketTo(fake.path), { target: 'fake', ...options });
   open.push(connection);
   return connection;
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
 }
 
 function codeOf(error: unknown): ErrorCode | undefined {
@@ -104,7 +96,7 @@ describe('calls', () => {
       peer.replyError(packet, libvirtCode, `libvirt says ${libvirtCode}`),
     );
     const connection = await connectTo(fake);
-    const error = await failure(connection.call(REMOTE_PROGRAM, RemoteProc.DOMAIN_LOOKUP_BY_NAME, int(0)));
+    const error = await rejection(connection.call(REMOTE_PROGRAM, RemoteProc.DOMAIN_LOOKUP_BY_NAME, int(0)));
     expect(codeOf(error)).toBe(imsCode);
     expect((error as Error).message).toBe(
       `libvirt DOMAIN_LOOKUP_BY_NAME failed: libvirt says ${libvirtCode}`,
@@ -119,7 +111,7 @@ describe('calls', () => {
   it('reports an error reply it cannot decode as a malformed reply', async () => {
     const fake = await serve((packet, peer) => peer.reply(packet, int(42), MessageStatus.ERROR));
     const connection = await connectTo(fake);
-    const error = await failure(connection.call(REMOTE_PROGRAM, RemoteProc.AUTH_LIST, new Uint8Array(0)));
+    const error = await rejection(connection.call(REMOTE_PROGRAM, RemoteProc.AUTH_LIST, new Uint8Array(0)));
     expect(codeOf(error)).toBe('IMS_PROVIDER_ERROR');
     expect((error as Error).message).toMatch(/AUTH_LIST returned a malformed reply: undecodable error reply/);
   });
@@ -131,7 +123,7 @@ describe('calls', () => {
       else peer.reply(packet, int(2));
     });
     const connection = await connectTo(fake);
-    const error = await failure(connection.call(REMOTE_PROGRAM, 4, int(1), { timeoutMs: 50 }));
+    const error = await rejection(connection.call(REMOTE_PROGRAM, 4, int(1), { timeoutMs: 50 }));
     expect(codeOf(error)).toBe('IMS_TIMEOUT');
     fake.peers[0]!.reply(first!, int(1));
     const next = await connection.call(REMOTE_PROGRAM, 4, int(2));
@@ -144,9 +136,9 @@ describe('calls', () => {
     const controller = new AbortController();
     const pending = connection.call(REMOTE_PROGRAM, 4, int(1), { signal: controller.signal });
     controller.abort();
-    expect(codeOf(await failure(pending))).toBe('IMS_ABORTED');
+    expect(codeOf(await rejection(pending))).toBe('IMS_ABORTED');
     expect(
-      codeOf(await failure(connection.call(REMOTE_PROGRAM, 4, int(1), { signal: controller.signal }))),
+      codeOf(await rejection(connection.call(REMOTE_PROGRAM, 4, int(1), { signal: controller.signal }))),
     ).toBe('IMS_ABORTED');
   });
 });
@@ -183,7 +175,7 @@ describe('keepalive', () => {
     const fake = await serve(() => {});
     const connection = await connectTo(fake, { keepalive: { intervalMs: 40, count: 3 } });
     const pending = connection.call(REMOTE_PROGRAM, 4, int(1));
-    const error = await failure(pending);
+    const error = await rejection(pending);
     expect(codeOf(error)).toBe('IMS_CONNECTION_FAILED');
     expect((error as Error).message).toMatch(/did not answer keepalive pings/);
     const pings = fake.peers[0]!.received.filter((p) => p.header.prog === KEEPALIVE_PROGRAM);
@@ -201,12 +193,12 @@ describe('losing the connection', () => {
     const fake = await serve((_packet, peer) => peer.socket.destroy());
     const connection = await connectTo(fake);
     const closed = new Promise<unknown>((resolve) => connection.onClose(resolve));
-    const error = await failure(connection.call(REMOTE_PROGRAM, 4, int(1)));
+    const error = await rejection(connection.call(REMOTE_PROGRAM, 4, int(1)));
     expect(codeOf(error)).toBe('IMS_CONNECTION_FAILED');
     expect((error as Error).message).toMatch(/^The connection to fake was lost/);
     expect(codeOf(await closed)).toBe('IMS_CONNECTION_FAILED');
     expect(connection.isOpen).toBe(false);
-    expect(codeOf(await failure(connection.call(REMOTE_PROGRAM, 4, int(1))))).toBe('IMS_CONNECTION_FAILED');
+    expect(codeOf(await rejection(connection.call(REMOTE_PROGRAM, 4, int(1))))).toBe('IMS_CONNECTION_FAILED');
     const late = await new Promise<unknown>((resolve) => connection.onClose(resolve));
     expect(codeOf(late)).toBe('IMS_CONNECTION_FAILED');
   });
@@ -214,7 +206,7 @@ describe('losing the connection', () => {
   it('drops the connection on a packet with an impossible length', async () => {
     const fake = await serve((_packet, peer) => peer.socket.write(Buffer.from([0, 0, 0, 5, 1, 2, 3, 4])));
     const connection = await connectTo(fake);
-    const error = await failure(connection.call(REMOTE_PROGRAM, 4, int(1)));
+    const error = await rejection(connection.call(REMOTE_PROGRAM, 4, int(1)));
     expect(codeOf(error)).toBe('IMS_CONNECTION_FAILED');
     expect((error as Error).message).toMatch(/malformed packet \(invalid packet length 5/);
     expect(connection.isOpen).toBe(false);
@@ -223,7 +215,7 @@ describe('losing the connection', () => {
   it('rejects pending calls when the client closes', async () => {
     const fake = await serve(() => {});
     const connection = await connectTo(fake);
-    const pending = failure(connection.call(REMOTE_PROGRAM, 4, int(1)));
+    const pending = rejection(connection.call(REMOTE_PROGRAM, 4, int(1)));
     await connection.close();
     const error = await pending;
     expect(codeOf(error)).toBe('IMS_CONNECTION_FAILED');
@@ -345,7 +337,7 @@ describe('upload streams', () => {
       }
     });
     const connection = await connectTo(fake);
-    const error = await failure(
+    const error = await rejection(
       connection.upload(
         REMOTE_PROGRAM,
         uploadProc,
@@ -363,7 +355,7 @@ describe('upload streams', () => {
   it('sends no data when libvirt refuses the call', async () => {
     const fake = await serve((packet, peer) => peer.replyError(packet, VirErr.NO_STORAGE_VOL, 'no vol'));
     const connection = await connectTo(fake);
-    const error = await failure(
+    const error = await rejection(
       connection.upload(REMOTE_PROGRAM, uploadProc, int(0), chunksOf(Buffer.alloc(10), 5)),
     );
     expect((error as Error).message).toBe('libvirt STORAGE_VOL_UPLOAD failed: no vol');
@@ -394,7 +386,7 @@ describe('upload streams', () => {
     });
     await wait(30);
     controller.abort();
-    expect(codeOf(await failure(upload))).toBe('IMS_ABORTED');
+    expect(codeOf(await rejection(upload))).toBe('IMS_ABORTED');
     const last = streamPackets(fake.peers[0]!).at(-1)!;
     expect(last.header.status).toBe(MessageStatus.ERROR);
     expect(last.body.length).toBe(0);
@@ -411,7 +403,7 @@ describe('upload streams', () => {
       yield Buffer.alloc(100);
       throw new Error('disk read failed');
     }
-    const error = await failure(connection.upload(REMOTE_PROGRAM, uploadProc, int(0), broken()));
+    const error = await rejection(connection.upload(REMOTE_PROGRAM, uploadProc, int(0), broken()));
     expect((error as Error).message).toBe('disk read failed');
     expect(streamPackets(fake.peers[0]!).at(-1)!.header.status).toBe(MessageStatus.ERROR);
   });
@@ -422,7 +414,7 @@ describe('upload streams', () => {
       else peer.socket.destroy();
     });
     const connection = await connectTo(fake);
-    const error = await failure(
+    const error = await rejection(
       connection.upload(REMOTE_PROGRAM, uploadProc, int(0), chunksOf(Buffer.alloc(8 * 1024 * 1024), 1 << 20)),
     );
     expect(codeOf(error)).toBe('IMS_CONNECTION_FAILED');
@@ -481,7 +473,7 @@ describe('LibvirtClient handshake', () => {
 
   it('refuses SASL-only daemons with IMS_AUTH_FAILED and closes the connection', async () => {
     const fake = await serve(handshakeDaemon([1], () => {}));
-    const error = await failure(clientFor(fake));
+    const error = await rejection(clientFor(fake));
     expect(codeOf(error)).toBe('IMS_AUTH_FAILED');
     expect((error as Error).message).toMatch(/offered: 1/);
   });
@@ -497,7 +489,7 @@ describe('LibvirtClient handshake', () => {
     );
     const client = await clientFor(fake);
     try {
-      const error = await failure(client.libVersion());
+      const error = await rejection(client.libVersion());
       expect(codeOf(error)).toBe('IMS_PROVIDER_ERROR');
       expect((error as Error).message).toMatch(
         /CONNECT_GET_LIB_VERSION returned a malformed reply: 4 unexpected trailing bytes/,
