@@ -19,6 +19,12 @@ export interface ProviderEnv {
   readonly host: VBoxHost;
   /** VBoxManage on it. */
   readonly vbox: VBoxManage;
+  /**
+   * VBoxManage for undoing work after the operation was cancelled: its calls run under the
+   * host's clean-up signal (SPI 1.3), so a Ctrl-C does not also cancel the removal of the half-made
+   * VM it leaves; on older hosts under a signal that never fires.
+   */
+  readonly cleanupVbox: VBoxManage;
   /** What IMS remembers. */
   readonly records: Records;
   /** Folder on the VirtualBox host for VMs and templates. */
@@ -39,17 +45,32 @@ export function createEnv(context: ProviderContext, config: VirtualBoxConfig): P
       },
     );
   }
-  const vbox = new VBoxManage({
+  const vboxWith = (signal: AbortSignal) =>
+    new VBoxManage({
+      host,
+      executable: config.vboxManage,
+      clock: context.clock,
+      signal,
+      logger: context.logger,
+      lockRetry: {
+        attempts: config.lockRetrySeconds > 0 ? LOCK_ATTEMPTS : 1,
+        budgetMs: config.lockRetrySeconds * 1000,
+      },
+      timeoutMs: config.commandTimeoutSeconds * 1000,
+    });
+  return {
+    context,
+    config,
     host,
-    executable: config.vboxManage,
-    clock: context.clock,
-    signal: context.signal,
-    logger: context.logger,
-    lockRetry: {
-      attempts: config.lockRetrySeconds > 0 ? LOCK_ATTEMPTS : 1,
-      budgetMs: config.lockRetrySeconds * 1000,
-    },
-    timeoutMs: config.commandTimeoutSeconds * 1000,
-  });
-  return { context, config, host, vbox, records: recordsIn(context.dataDir), vmFolder };
+    vbox: vboxWith(context.signal),
+    // Not `cleanupSignalOf` from @ims/spi: that exists only from SPI 1.3, and this provider runs on 1.2 hosts too.
+    cleanupVbox: vboxWith(context.cleanupSignal ?? new AbortController().signal),
+    records: recordsIn(context.dataDir),
+    vmFolder,
+  };
+}
+
+/** The same environment with every VBoxManage call under the clean-up signal: for undoing work. */
+export function forCleanup(env: ProviderEnv): ProviderEnv {
+  return { ...env, vbox: env.cleanupVbox };
 }

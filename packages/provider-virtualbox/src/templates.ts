@@ -3,9 +3,15 @@
  * remote host the raw file is uploaded over SFTP first), attached to a registered template VM
  * `ims-template-<name>` whose snapshot `ims-base` every VM is a linked clone of.
  */
-import { assertValidName, ImsError, type TemplateImportRequest, type TemplateInfo } from '@ims/spi';
-import type { ProviderEnv } from './env.js';
-import { listRegistered, showVm } from './machines.js';
+import {
+  assertValidName,
+  ImsError,
+  type TemplateDeleteOptions,
+  type TemplateImportRequest,
+  type TemplateInfo,
+} from '@ims/spi';
+import { forCleanup, type ProviderEnv } from './env.js';
+import { findVm, listRegistered, showVm } from './machines.js';
 import { BASE_SNAPSHOT, rawUploadPath, templateDiskPath, templateFolder, templateVmName } from './names.js';
 import type { TemplateDiskRecord, TemplateRecord } from './records.js';
 import { readTemplateFiles, type TemplateDiskFile } from './template-files.js';
@@ -55,7 +61,10 @@ export async function importTemplate(
     env.context.logger.info('template imported', { template: name, vm, target: env.host.target });
     return templateInfo(record);
   } catch (error) {
-    await removeQuietly(env, registered ? vm : undefined, folder);
+    // A createvm cancelled after it registered the VM reported nothing: ask. The name was free before.
+    const cleanup = forCleanup(env);
+    const made = registered || (await findVm(cleanup, vm).catch(() => undefined)) !== undefined;
+    await removeQuietly(cleanup, made ? vm : undefined, folder);
     throw error;
   }
 }
@@ -156,8 +165,16 @@ export async function listTemplates(env: ProviderEnv): Promise<TemplateInfo[]> {
 }
 
 /** Deletes a template's VM, disks and record; refused while a VM of this configuration is cloned from it. */
-export async function deleteTemplate(env: ProviderEnv, name: string): Promise<void> {
+export async function deleteTemplate(
+  env: ProviderEnv,
+  name: string,
+  options: TemplateDeleteOptions = {},
+): Promise<void> {
   assertValidName('template', name);
+  if (options.incomplete) {
+    await deleteIncompleteTemplate(env, name);
+    return;
+  }
   const record = await env.records.templates.get(name);
   if (record === undefined) {
     throw new ImsError(
@@ -184,6 +201,41 @@ export async function deleteTemplate(env: ProviderEnv, name: string): Promise<vo
   await env.host.removeTree(record.folder);
   await env.records.templates.remove(name);
   env.context.logger.info('template deleted', { template: name });
+}
+
+/**
+ * Rolls back an import that was interrupted anywhere: the template VM `ims-template-<name>` is this
+ * configuration's when its settings are in the template's folder (`createvm --basefolder`), with or
+ * without a record; then the folder (disks converted so far) and the record go.
+ * `IMS_TEMPLATE_NOT_FOUND` when neither VM nor record was there (a folder alone is removed all the same).
+ */
+async function deleteIncompleteTemplate(env: ProviderEnv, name: string): Promise<void> {
+  const vm = templateVmName(name);
+  const folder = templateFolder(env.vmFolder, name);
+  const record = await env.records.templates.get(name);
+  const info = await findVm(env, vm);
+  if (info !== undefined) {
+    const inFolder = info.configFile !== undefined && info.configFile.startsWith(`${folder}/`);
+    if (!(inFolder || (record !== undefined && record.uuid === info.uuid))) {
+      throw templateExists(
+        env,
+        name,
+        `its VM ${vm} keeps its settings in ${info.configFile ?? 'an unknown place'}, outside ${folder}: it was not made by this configuration`,
+      );
+    }
+    await env.vbox.run(['unregistervm', vm, '--delete'], { vm });
+  }
+  // Disks converted before the VM was registered lie in the folder alone.
+  await env.host.removeTree(folder);
+  if (record !== undefined) await env.records.templates.remove(name);
+  if (info === undefined && record === undefined) {
+    throw new ImsError(
+      'IMS_TEMPLATE_NOT_FOUND',
+      `No VM or record of template ${name} exists in this VirtualBox configuration.`,
+      { details: { template: name } },
+    );
+  }
+  env.context.logger.info('half-imported template removed', { template: name });
 }
 
 function templateExists(env: ProviderEnv, name: string, why?: string): ImsError {

@@ -3,7 +3,7 @@
  * template's size), then its size and NICs, then the record that makes it this configuration's.
  */
 import { ImsError, isImsError, type VmCreated, type VmSpec } from '@ims/spi';
-import type { ProviderEnv } from './env.js';
+import { forCleanup, type ProviderEnv } from './env.js';
 import { generateMac, macForVBox, normalizeMac } from './mac.js';
 import { findVm, listRegistered, showVm } from './machines.js';
 import { assertVmName, BASE_SNAPSHOT } from './names.js';
@@ -53,7 +53,7 @@ export async function createVm(env: ProviderEnv, spec: VmSpec): Promise<VmCreate
     };
     await env.records.vms.put(record);
   } catch (error) {
-    await env.vbox.run(['unregistervm', name, '--delete'], { vm: name }).catch((cleanup) =>
+    await env.cleanupVbox.run(['unregistervm', name, '--delete'], { vm: name }).catch((cleanup) =>
       env.context.logger.warn('could not remove the half-made VM', {
         vm: name,
         error: cleanup instanceof Error ? cleanup.message : String(cleanup),
@@ -85,9 +85,9 @@ async function clone(env: ProviderEnv, template: TemplateRecord, name: string): 
     if (isImsError(error) && error.code === 'IMS_VM_NOT_FOUND') {
       throw templateNotFound(template.name, `its VM ${source} or snapshot ${BASE_SNAPSHOT} is gone`, error);
     }
-    // A clone VirtualBox registered before failing is not ours to keep.
-    if ((await findVm(env, name).catch(() => undefined)) !== undefined) {
-      await env.vbox
+    // A clone VirtualBox registered before failing (or before it was cancelled) is not ours to keep.
+    if ((await findVm(forCleanup(env), name).catch(() => undefined)) !== undefined) {
+      await env.cleanupVbox
         .run(['unregistervm', name, '--delete'], { vm: name, allowFailure: true })
         .catch(() => {});
     }

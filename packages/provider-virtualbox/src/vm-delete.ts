@@ -6,13 +6,17 @@
 import { posix } from 'node:path';
 import { assertValidName, type DeleteOptions } from '@ims/spi';
 import type { ProviderEnv } from './env.js';
-import { invalidState, showVm } from './machines.js';
+import { findVm, invalidState, showVm, vmNotFound } from './machines.js';
 import { bootIsoPath, vmFolderOf } from './names.js';
 import { isOffState } from './parse/states.js';
 
 /** Deletes a VM and all its storage; a running or suspended one only with `force`. */
 export async function deleteVm(env: ProviderEnv, name: string, options: DeleteOptions): Promise<void> {
   assertValidName('vm', name);
+  if (options.incomplete) {
+    await deleteIncomplete(env, name);
+    return;
+  }
   const info = await showVm(env, name);
   const record = await env.records.vms.get(name);
   if (record === undefined || record.uuid !== info.uuid) {
@@ -57,4 +61,39 @@ export async function deleteVm(env: ProviderEnv, name: string, options: DeleteOp
     });
   }
   env.context.logger.info('VM deleted', { vm: name });
+}
+
+/**
+ * Rolls back a creation that was interrupted anywhere between `clonevm` and the record: the VM is
+ * this configuration's when VirtualBox keeps its settings in the folder IMS cloned it into
+ * (`--basefolder <vm folder>` puts them in `<vm folder>/<name>/`), whether or not the record was
+ * written; a VM of that name elsewhere was made outside IMS and is left alone. A folder without a
+ * registered VM (a clone killed half-way) is removed too. `IMS_VM_NOT_FOUND` when nothing was there.
+ */
+async function deleteIncomplete(env: ProviderEnv, name: string): Promise<void> {
+  const ours = vmFolderOf(env.vmFolder, name);
+  const info = await findVm(env, name);
+  const record = await env.records.vms.get(name);
+  if (info !== undefined) {
+    const isOurs =
+      (record !== undefined && record.uuid === info.uuid) ||
+      (info.configFile !== undefined && posix.dirname(info.configFile) === ours);
+    if (!isOurs) {
+      throw invalidState(
+        name,
+        'roll back the creation of',
+        `registered with its settings in ${info.configFile ?? 'an unknown place'}, not in ${ours} where IMS creates it`,
+        'It was not made by this configuration: if the creation is to be forgotten anyway, delete that VM with VBoxManage first.',
+      );
+    }
+    if (!isOffState(info.vmState)) await env.vbox.run(['controlvm', name, 'poweroff'], { vm: name, allowFailure: true });
+    await env.vbox.run(['unregistervm', name, '--delete'], { vm: name });
+  }
+  if (record !== undefined) {
+    await env.records.vms.remove(name);
+    await env.records.cpu.remove(name);
+  }
+  await env.host.removeTree(ours);
+  if (info === undefined && record === undefined) throw vmNotFound(env, name);
+  env.context.logger.info('half-made VM removed', { vm: name });
 }

@@ -192,8 +192,23 @@ export interface ProviderContext {
   bootImage: BootImageBuilder;
   /** Progress reporting for long work. */
   progress: ProgressReporter;
-  /** Cancels the current operation (Ctrl-C). */
+  /** Cancels the current operation (Ctrl-C, SIGTERM). */
   signal: AbortSignal;
+  /**
+   * Since SPI 1.3: the signal for undoing work after {@link ProviderContext.signal} fired (removing a
+   * half-made VM or template). It fires only when the user insists (a second Ctrl-C) or the
+   * clean-up time is up, so clean-up is not cancelled by the very interruption that needs it.
+   * Absent on hosts before 1.3: use a signal that never fires (`cleanupSignalOf(context)`).
+   */
+  cleanupSignal?: AbortSignal;
   /** Time. */
   clock: Clock;
+}
+
+/** A signal that never fires, for {@link cleanupSignalOf} on hosts without a clean-up signal. */
+const NEVER = new AbortController().signal;
+
+/** The context's clean-up signal (SPI 1.3), or one that never fires on older hosts. */
+export function cleanupSignalOf(context: Pick<ProviderContext, 'cleanupSignal'>): AbortSignal {
+  return context.cleanupSignal ?? NEVER;
 }

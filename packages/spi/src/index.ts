@@ -17,6 +17,7 @@ export type {
   SshTarget,
   TransferProgress,
 } from './context.js';
+export { cleanupSignalOf } from './context.js';
 export type { ErrorCategory, ErrorCode, ImsErrorOptions } from './errors.js';
 export { categoryOf, ERROR_CODES, ImsError, isImsError } from './errors.js';
 export type { EnvOperation, OperationSources, ProviderOperation } from './lazy-provider.js';
@@ -40,6 +41,7 @@ export type {
   Capabilities,
   ConnectionInfo,
   DeleteOptions,
+  TemplateDeleteOptions,
   GuestAddress,
   NicSpec,
   Provider,

@@ -121,6 +121,23 @@ export interface StopOptions {
 export interface DeleteOptions {
   /** Power the VM off first if it is running, instead of refusing with `IMS_INVALID_STATE`. */
   force: boolean;
+  /**
+   * Since SPI 1.3: the host is rolling back a `createVm` of this name that was interrupted (the
+   * process died, or was cancelled). Remove whatever of the VM this configuration made, even when
+   * the provider's own records of it are missing or incomplete; still never a VM made elsewhere.
+   * `IMS_VM_NOT_FOUND` when nothing of it exists. Implies `force`.
+   */
+  incomplete?: boolean;
+}
+
+/** Options of `deleteTemplate` (SPI 1.3). */
+export interface TemplateDeleteOptions {
+  /**
+   * The host is rolling back an `importTemplate` of this name that was interrupted: remove
+   * whatever of it this configuration made (registered VMs, disks, folders), even without the
+   * provider's record of it. `IMS_TEMPLATE_NOT_FOUND` when nothing of it exists.
+   */
+  incomplete?: boolean;
 }
 
 /** One VM on the hypervisor, as `listVms` returns it. */
@@ -176,8 +193,8 @@ export interface Provider {
   importTemplate(request: TemplateImportRequest): Promise<TemplateInfo>;
   /** Lists the templates this configuration holds. */
   listTemplates(): Promise<TemplateInfo[]>;
-  /** Deletes a template (capability `templateDelete`); `IMS_TEMPLATE_NOT_FOUND` if absent. */
-  deleteTemplate(name: string): Promise<void>;
+  /** Deletes a template (capability `templateDelete`); `IMS_TEMPLATE_NOT_FOUND` if absent. Options since SPI 1.3. */
+  deleteTemplate(name: string, options?: TemplateDeleteOptions): Promise<void>;
   /** Creates a stopped VM from a template; `IMS_TEMPLATE_NOT_FOUND`, `IMS_ALREADY_EXISTS`. */
   createVm(spec: VmSpec): Promise<VmCreated>;
   /** Starts a stopped VM with boot parameters. Starting a running VM is a no-op. */

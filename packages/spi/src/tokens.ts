@@ -19,6 +19,8 @@ export const TOKENS = {
   Clock: Symbol.for('ims.token.Clock'),
   /** The `AbortSignal` of the current operation */
   Signal: Symbol.for('ims.token.Signal'),
+  /** The `AbortSignal` of clean-up after the current operation was cancelled (SPI 1.3) */
+  CleanupSignal: Symbol.for('ims.token.CleanupSignal'),
   /** {@link ProviderContext} of one configuration */
   ProviderContext: Symbol.for('ims.token.ProviderContext'),
   /** The {@link Provider} instance of one configuration */

@@ -268,8 +268,9 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ['doctor'],
     args: [],
-    flags: {},
-    summary: 'what is installed, what each configuration can reach',
+    flags: { repair: b },
+    flagHelp: [['--repair', 'roll back what interrupted commands left (half-made VMs and templates, work files)']],
+    summary: 'what is installed, what each configuration can reach, what interrupted commands left',
     load: async () => (await import('./commands/doctor.js')).doctor,
   },
 ];

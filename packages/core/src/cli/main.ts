@@ -53,14 +53,32 @@ export async function main(words: readonly string[]): Promise<number> {
   }
 
   let host: Promise<import('../host/ims-host.js').ImsHost> | undefined;
-  let interrupted = 0;
-  const onSigint = () => {
-    interrupted += 1;
-    if (interrupted > 1) process.exit(130);
-    err('ims: interrupted; cancelling (press Ctrl-C again to quit at once)');
-    void host?.then((h) => h.abort());
+  let stoppedBy: InterruptSignal | undefined;
+  let signals = 0;
+  const onSignal = (signal: InterruptSignal) => {
+    signals += 1;
+    stoppedBy ??= signal;
+    if (signals > 1) {
+      err(
+        `ims: ${signal} again: quitting at once. Unfinished work is recorded: \`ims doctor\` shows it, \`ims doctor --repair\` rolls it back.`,
+      );
+      process.exit(INTERRUPT_EXIT[stoppedBy]);
+    }
+    err(
+      `ims: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'} (${signal}); cancelling and undoing unfinished work (${signal === 'SIGINT' ? 'press Ctrl-C' : 'send it'} again to quit at once)`,
+    );
+    void host?.then(interruptHost, () => undefined);
   };
+  const interruptHost = (h: import('../host/ims-host.js').ImsHost) => {
+    h.abort();
+    // Clean-up is not cancelled by the interruption, but it does not get for ever either.
+    setTimeout(() => h.abortCleanup(), CLEANUP_LIMIT_MS).unref();
+  };
+  const onSigint = () => onSignal('SIGINT');
+  const onSigterm = () => onSignal('SIGTERM');
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  let code: number;
   try {
     let args: ParsedArgs;
     if (spec.providerFlags) {
@@ -77,21 +95,41 @@ export async function main(words: readonly string[]): Promise<number> {
       debug,
       home: resolveImsHome(),
       host: () => {
-        host ??= createHost(debug, err);
+        host ??= createHost(debug, err).then((h) => {
+          if (stoppedBy !== undefined) interruptHost(h);
+          return h;
+        });
         return host;
       },
       out,
       err,
     };
     const handler = await spec.load();
-    return (await handler(context)) ?? 0;
+    code = (await handler(context)) ?? 0;
   } catch (error) {
-    return reportError(error, debug, err);
+    code = reportError(error, debug, err);
+  }
+  try {
+    if (stoppedBy !== undefined) {
+      const outcomes = host === undefined ? [] : ((await host.catch(() => undefined))?.outcomes ?? []);
+      for (const line of outcomes) err(`ims: ${line}`);
+      if (outcomes.length === 0) err(`ims: stopped by ${stoppedBy}; nothing was left half-done.`);
+      code = INTERRUPT_EXIT[stoppedBy];
+    }
+    return code;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
     if (host) await (await host.catch(() => undefined))?.close();
   }
 }
+
+/** The signals that cancel a command, and its exit code then (128 + the signal's number, as shells report). */
+type InterruptSignal = 'SIGINT' | 'SIGTERM';
+const INTERRUPT_EXIT: Record<InterruptSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** How long undoing unfinished work may take after an interruption before it is cancelled too. */
+const CLEANUP_LIMIT_MS = 30_000;
 
 async function createHost(debug: boolean, err: (line: string) => void) {
   const [{ ImsHost }, { createLogger }, progress] = await Promise.all([

@@ -19,6 +19,7 @@ export function createRootContainer(services: HostServices): DependencyContainer
   root.register(TOKENS.Progress, { useValue: services.progress });
   root.register(TOKENS.Clock, { useValue: services.clock });
   root.register(TOKENS.Signal, { useValue: services.signal });
+  root.register(TOKENS.CleanupSignal, { useValue: services.cleanupSignal });
   return root;
 }
 
@@ -32,6 +33,11 @@ export interface ProviderScopeInput {
   plugin: ProviderPlugin;
   /** Validated options, secrets included. */
   config: Record<string, unknown>;
+  /**
+   * The instance's operations run under the clean-up signal instead of the command's: an instance
+   * for undoing work after the command was cancelled, which the cancellation must not stop.
+   */
+  forCleanup?: boolean;
 }
 
 /**
@@ -54,7 +60,8 @@ export function createProviderScope(
         archives: c.resolve(TOKENS.Archives),
         bootImage: c.resolve(TOKENS.BootImage),
         progress: c.resolve(TOKENS.Progress),
-        signal: c.resolve(TOKENS.Signal),
+        signal: c.resolve(input.forCleanup ? TOKENS.CleanupSignal : TOKENS.Signal),
+        cleanupSignal: c.resolve(TOKENS.CleanupSignal),
         clock: c.resolve(TOKENS.Clock),
       }),
     ),

@@ -2,7 +2,28 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImsError, SPI_VERSION } from '@ims/spi';
+import type { PendingOperation } from '../state/model.js';
 import type { ImsHost } from './ims-host.js';
+import { describePending, ownerOf, rollBack } from './journal.js';
+import { removeWorkDir, workDirLeftovers } from './work-dirs.js';
+
+/** What an interrupted command left behind, as `ims doctor --json` shows it. */
+export interface DoctorLeftover {
+  /** `vm-create`, `template-import` (a journal entry) or `work-dir` (a directory under `IMS_HOME/tmp`). */
+  kind: PendingOperation['kind'] | 'work-dir';
+  /** Configuration (journal entries). */
+  config?: string;
+  /** VM or template name (journal entries). */
+  name?: string;
+  /** The process that left it, when known. */
+  pid?: number;
+  /** When that operation started (journal entries). */
+  startedAt?: string;
+  /** The directory (work directories). */
+  path?: string;
+  /** Its size in bytes (work directories). */
+  sizeBytes?: number;
+}
 
 /** One line of `ims doctor`. */
 export interface DoctorCheck {
@@ -12,6 +33,10 @@ export interface DoctorCheck {
   status: 'ok' | 'warn' | 'fail';
   /** What was found. */
   detail: string;
+  /** Set on the lines about something an interrupted command left. */
+  leftover?: DoctorLeftover;
+  /** With `--repair`: whether it was rolled back or removed. */
+  repaired?: boolean;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -26,8 +51,14 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   }
 }
 
-/** What is installed and what each configuration can reach. Never throws: every problem is a line. */
-export async function runDoctor(host: ImsHost, options: { timeoutMs?: number } = {}): Promise<DoctorCheck[]> {
+/**
+ * What is installed, what each configuration can reach, and what interrupted commands left; with
+ * `repair`, leftovers are rolled back. Never throws: every problem is a line.
+ */
+export async function runDoctor(
+  host: ImsHost,
+  options: { timeoutMs?: number; repair?: boolean } = {},
+): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const major = Number(process.versions.node.split('.')[0]);
   checks.push({
@@ -115,6 +146,106 @@ export async function runDoctor(host: ImsHost, options: { timeoutMs?: number } =
         check: `config ${config.name}`,
         status: 'fail',
         detail: `${config.provider}: ${message}`,
+      });
+    }
+  }
+  checks.push(...(await leftoverChecks(host, options.repair ?? false)));
+  return checks;
+}
+
+/** A line per journal entry and per work directory of a dead process; rolled back with `repair`. */
+async function leftoverChecks(host: ImsHost, repair: boolean): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const state = await host.store.read().catch(() => undefined);
+  const entries = Object.values(state?.pending ?? {}).sort((a, b) => a.id.localeCompare(b.id));
+  for (const entry of entries) {
+    const check = `interrupted ${entry.kind.replace('-', ' ')} ${entry.kind === 'vm-create' ? entry.name : `${entry.config}/${entry.name}`}`;
+    const leftover: DoctorLeftover = {
+      kind: entry.kind,
+      config: entry.config,
+      name: entry.name,
+      pid: entry.pid,
+      startedAt: entry.startedAt,
+    };
+    const owner = ownerOf(entry);
+    if (owner === 'alive' || owner === 'self') {
+      checks.push({
+        check: check.replace('interrupted', 'running'),
+        status: 'ok',
+        detail: `${describePending(entry)} is in progress in process ${entry.pid} since ${entry.startedAt}`,
+      });
+      continue;
+    }
+    if (owner === 'elsewhere') {
+      checks.push({
+        check,
+        status: 'warn',
+        detail: `${describePending(entry)} was started by process ${entry.pid} on host ${entry.hostname} at ${entry.startedAt}; whether it still runs cannot be told from here: run \`ims doctor --repair\` on ${entry.hostname}`,
+        leftover,
+      });
+      continue;
+    }
+    if (!repair) {
+      checks.push({
+        check,
+        status: 'fail',
+        detail: `${describePending(entry)} was interrupted (process ${entry.pid}, started ${entry.startedAt}); the hypervisor may hold part of it: \`ims doctor --repair\` rolls it back`,
+        leftover,
+      });
+      continue;
+    }
+    try {
+      await rollBack(host, entry);
+      checks.push({
+        check,
+        status: 'ok',
+        detail: `rolled back ${describePending(entry)} (process ${entry.pid} had been interrupted): nothing of it is left`,
+        leftover,
+        repaired: true,
+      });
+    } catch (error) {
+      checks.push({
+        check,
+        status: 'fail',
+        detail: `could not roll back ${describePending(entry)}: ${error instanceof Error ? error.message : String(error)}`,
+        leftover,
+        repaired: false,
+      });
+    }
+  }
+  for (const dir of await workDirLeftovers(host)) {
+    const leftover: DoctorLeftover = {
+      kind: 'work-dir',
+      path: dir.path,
+      sizeBytes: dir.sizeBytes,
+      ...(dir.pid !== undefined ? { pid: dir.pid } : {}),
+    };
+    const whose = dir.pid === undefined ? 'a process that is gone' : `process ${dir.pid}, which is gone`;
+    if (!repair) {
+      checks.push({
+        check: 'leftover work directory',
+        status: 'warn',
+        detail: `${dir.path} (${dir.sizeBytes} bytes) was left by ${whose}: \`ims doctor --repair\` removes it`,
+        leftover,
+      });
+      continue;
+    }
+    try {
+      await removeWorkDir(host, dir.path);
+      checks.push({
+        check: 'leftover work directory',
+        status: 'ok',
+        detail: `removed ${dir.path} (${dir.sizeBytes} bytes), left by ${whose}`,
+        leftover,
+        repaired: true,
+      });
+    } catch (error) {
+      checks.push({
+        check: 'leftover work directory',
+        status: 'fail',
+        detail: `could not remove ${dir.path}: ${error instanceof Error ? error.message : String(error)}`,
+        leftover,
+        repaired: false,
       });
     }
   }

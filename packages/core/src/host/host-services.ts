@@ -36,6 +36,8 @@ export interface HostServices {
   clock: Clock;
   /** Cancellation of the current command. */
   signal: AbortSignal;
+  /** Cancellation of the clean-up after the command was cancelled (a second interruption, or its time is up). */
+  cleanupSignal: AbortSignal;
 }
 
 /** Options of {@link defaultHostServices}. */
@@ -46,6 +48,8 @@ export interface DefaultServicesOptions {
   logger?: HostLogger;
   /** Cancellation (default: never). */
   signal?: AbortSignal;
+  /** Cancellation of clean-up (default: never). */
+  cleanupSignal?: AbortSignal;
 }
 
 /**
@@ -93,6 +97,7 @@ export function defaultHostServices(options: DefaultServicesOptions): HostServic
     progress: silentProgress,
     clock: systemClock,
     signal: options.signal ?? new AbortController().signal,
+    cleanupSignal: options.cleanupSignal ?? new AbortController().signal,
   };
 }
 
@@ -112,6 +117,7 @@ export function assembleContext(
     bootImage: services.bootImage,
     progress: services.progress,
     signal: services.signal,
+    cleanupSignal: services.cleanupSignal,
     clock: services.clock,
   };
 }

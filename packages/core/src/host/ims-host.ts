@@ -56,6 +56,8 @@ export class ImsHost {
   #root: DependencyContainer | undefined;
   readonly #scopes = new Map<string, DependencyContainer>();
   readonly #abort = new AbortController();
+  readonly #cleanup = new AbortController();
+  readonly #outcomes: string[] = [];
 
   constructor(options: ImsHostOptions) {
     this.#options = options;
@@ -68,9 +70,30 @@ export class ImsHost {
       options.logger ?? createLogger({ write: (l) => process.stderr.write(`${l}\n`), verbose: false });
   }
 
-  /** Cancels whatever the providers are doing (Ctrl-C). */
+  /** Cancels whatever the providers are doing (Ctrl-C, SIGTERM); clean-up still runs. */
   abort(): void {
     this.#abort.abort();
+  }
+
+  /** Cancels clean-up too (a second interruption, or the clean-up took too long). */
+  abortCleanup(): void {
+    this.#abort.abort();
+    this.#cleanup.abort();
+  }
+
+  /** True once {@link ImsHost.abort} was called. */
+  get aborted(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  /** Records what state an operation left things in, for the report of an interrupted command. */
+  noteOutcome(line: string): void {
+    this.#outcomes.push(line);
+  }
+
+  /** What the operations of this host left things in, in order. */
+  get outcomes(): readonly string[] {
+    return this.#outcomes;
   }
 
   /** The path of `known_hosts` used for every SSH connection. */
@@ -80,7 +103,12 @@ export class ImsHost {
 
   #rootContainer(): DependencyContainer {
     this.#root ??= createRootContainer({
-      ...defaultHostServices({ home: this.home, logger: this.logger, signal: this.#abort.signal }),
+      ...defaultHostServices({
+        home: this.home,
+        logger: this.logger,
+        signal: this.#abort.signal,
+        cleanupSignal: this.#cleanup.signal,
+      }),
       ...this.#options.services,
     });
     return this.#root;
@@ -107,9 +135,23 @@ export class ImsHost {
 
   /** The provider instance of a configuration, created (and cached) on first use. */
   async provider(configName: string): Promise<ConfiguredProvider> {
+    return this.#provider(configName, false);
+  }
+
+  /**
+   * The provider instance to undo work with: the usual one, or once the command was cancelled, a
+   * second instance whose operations run under the clean-up signal, so that removing a half-made
+   * VM is not cancelled by the interruption that left it half-made (whatever SPI the provider has).
+   */
+  async cleanupProvider(configName: string): Promise<ConfiguredProvider> {
+    return this.#provider(configName, this.aborted);
+  }
+
+  async #provider(configName: string, forCleanup: boolean): Promise<ConfiguredProvider> {
     const record = await this.config(configName);
     const plugin = await this.registry.plugin(record.provider);
-    let scope = this.#scopes.get(configName);
+    const key = forCleanup ? `cleanup:${configName}` : configName;
+    let scope = this.#scopes.get(key);
     if (scope === undefined) {
       const secrets = await this.store.readSecrets(configName);
       const options = { ...record.options, ...secrets };
@@ -120,8 +162,8 @@ export class ImsHost {
         record.schemaDigest === digest ? options : await this.#recheck(record, plugin, options, digest);
       const dataDir = join(this.home, 'data', configName);
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
-      scope = createProviderScope(this.#rootContainer(), { configName, dataDir, plugin, config });
-      this.#scopes.set(configName, scope);
+      scope = createProviderScope(this.#rootContainer(), { configName, dataDir, plugin, config, forCleanup });
+      this.#scopes.set(key, scope);
     }
     const provider = await scope.resolve<Promise<Provider>>(TOKENS.Provider);
     return { record, plugin, provider };

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,8 +13,10 @@ import {
   TOKENS,
 } from '@ims/spi';
 import { compareText } from '../compare-text.js';
-import type { TemplateRecord } from '../state/model.js';
+import { pendingId, type PendingOperation, type TemplateRecord } from '../state/model.js';
 import type { ImsHost } from './ims-host.js';
+import { busyError, forget, newPendingOperation, ownerOf, reserve, rollBack, settleLeftover } from './journal.js';
+import { createWorkDir, removeDeadWorkDirs } from './work-dirs.js';
 
 /** A template row of `ims template list`. */
 export interface TemplateView extends TemplateRecord {
@@ -119,8 +121,11 @@ export async function importTemplate(
   const { provider } = await host.provider(configName);
   const progress = host.service<ProgressReporter>(TOKENS.Progress);
   const signal = host.service<AbortSignal>(TOKENS.Signal);
-  await mkdir(join(host.home, 'tmp'), { recursive: true, mode: 0o700 });
-  const work = await mkdtemp(join(host.home, 'tmp', 'import-'));
+  // Downloads and extractions of imports that were killed would otherwise stay for ever.
+  for (const left of await removeDeadWorkDirs(host)) {
+    host.logger.warn(`removed ${left.path}, left by an interrupted import (${left.sizeBytes} bytes)`);
+  }
+  const work = await createWorkDir(host, 'import-');
   try {
     let archivePath: string | undefined;
     let directory: string;
@@ -158,35 +163,65 @@ export async function importTemplate(
     const name = options.name ?? metadata?.name ?? sourceName.replace(ARCHIVE_SUFFIX, '');
     assertValidName('template', name);
 
-    const state = await host.store.read();
-    if (state.configs[configName]?.templates[name]) {
-      throw new ImsError(
-        'IMS_ALREADY_EXISTS',
-        `Configuration "${configName}" already has a template named "${name}".`,
-        {
-          hint: 'Import it under another name with --name, or delete the old one with `ims template delete`.',
-        },
-      );
+    // An earlier import of this name that died half-way is undone first.
+    await settleLeftover(host, 'template-import', configName, name);
+    const entry = newPendingOperation('template-import', configName, name, { workDir: work });
+    await host.store.update((state) => {
+      if (state.configs[configName]?.templates[name]) {
+        throw new ImsError(
+          'IMS_ALREADY_EXISTS',
+          `Configuration "${configName}" already has a template named "${name}".`,
+          {
+            hint: 'Import it under another name with --name, or delete the old one with `ims template delete`.',
+          },
+        );
+      }
+      reserve(state, entry);
+    });
+    let record: TemplateRecord;
+    try {
+      const info = await provider.importTemplate({
+        name,
+        directory,
+        ...(archivePath !== undefined ? { archivePath } : {}),
+        ...(metadata ? { metadata } : {}),
+      });
+      record = {
+        name,
+        importedAt: new Date().toISOString(),
+        ...(info.sizeBytes !== undefined ? { sizeBytes: info.sizeBytes } : {}),
+        ...((info.os ?? metadata?.os) !== undefined ? { os: (info.os ?? metadata?.os) as string } : {}),
+      };
+      const done = record;
+      // One write: the template appears and the journal entry goes together.
+      await host.store.update((s) => {
+        if (s.pending[entry.id]?.token === entry.token) delete s.pending[entry.id];
+        const config = s.configs[configName];
+        if (config) config.templates[name] = done;
+      });
+    } catch (error) {
+      if (isImsError(error) && error.code === 'IMS_ALREADY_EXISTS') await forget(host, entry);
+      else await undoImport(host, entry);
+      throw error;
     }
-    const info = await provider.importTemplate({
-      name,
-      directory,
-      ...(archivePath !== undefined ? { archivePath } : {}),
-      ...(metadata ? { metadata } : {}),
-    });
-    const record: TemplateRecord = {
-      name,
-      importedAt: new Date().toISOString(),
-      ...(info.sizeBytes !== undefined ? { sizeBytes: info.sizeBytes } : {}),
-      ...((info.os ?? metadata?.os) !== undefined ? { os: (info.os ?? metadata?.os) as string } : {}),
-    };
-    await host.store.update((s) => {
-      const config = s.configs[configName];
-      if (config) config.templates[name] = record;
-    });
+    host.noteOutcome(`Template "${name}" is imported into ${configName}.`);
     return { ...record, config: configName };
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Rolls back a failed or cancelled import at once; a rollback that fails leaves the entry for `ims doctor --repair`. */
+async function undoImport(host: ImsHost, entry: PendingOperation): Promise<void> {
+  try {
+    await rollBack(host, entry);
+    host.noteOutcome(`Template "${entry.name}" was not imported; nothing of it is left.`);
+  } catch (cleanup) {
+    const why = cleanup instanceof Error ? cleanup.message : String(cleanup);
+    host.logger.warn(`could not remove the half-imported template "${entry.name}": ${why}`);
+    host.noteOutcome(
+      `Template "${entry.name}" was not imported, but what was made of it could not be removed yet (${why}); \`ims doctor --repair\` removes it.`,
+    );
   }
 }
 
@@ -200,12 +235,25 @@ export async function listTemplates(host: ImsHost, configName?: string): Promise
     .sort((a, b) => compareText(a.config, b.config) || compareText(a.name, b.name));
 }
 
-/** Deletes a template; refused while VMs created from it exist. */
-export async function deleteTemplate(host: ImsHost, configName: string, name: string): Promise<void> {
+/**
+ * Deletes a template; refused while VMs created from it exist. A template whose import was
+ * interrupted is rolled back instead (`rolledBack`).
+ */
+export async function deleteTemplate(
+  host: ImsHost,
+  configName: string,
+  name: string,
+): Promise<{ rolledBack: boolean }> {
   assertValidName('configuration', configName);
   assertValidName('template', name);
   const { provider, plugin, record } = await host.provider(configName);
   if (!record.templates[name]) {
+    const pending = (await host.store.read()).pending[pendingId('template-import', configName, name)];
+    if (pending !== undefined && ownerOf(pending) !== 'dead') throw busyError(pending);
+    if (pending !== undefined) {
+      await settleLeftover(host, 'template-import', configName, name);
+      return { rolledBack: true };
+    }
     throw new ImsError(
       'IMS_TEMPLATE_NOT_FOUND',
       `Configuration "${configName}" has no template named "${name}".`,
@@ -237,4 +285,5 @@ export async function deleteTemplate(host: ImsHost, configName: string, name: st
   await host.store.update((s) => {
     delete s.configs[configName]?.templates[name];
   });
+  return { rolledBack: false };
 }

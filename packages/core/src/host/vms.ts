@@ -11,8 +11,18 @@ import {
   type StaticAddress,
   TOKENS,
 } from '@ims/spi';
-import type { VmNicRecord, VmRecord } from '../state/model.js';
+import type { PendingOperation, VmNicRecord, VmRecord } from '../state/model.js';
 import type { ImsHost } from './ims-host.js';
+import {
+  busyError,
+  forget,
+  newPendingOperation,
+  ownerOf,
+  pendingVmCreate,
+  reserve,
+  rollBack,
+  settleLeftover,
+} from './journal.js';
 import { parseParams } from './vm-input.js';
 
 /** What `ims vm create` asks for. */
@@ -73,11 +83,26 @@ export async function readPublicKeys(files: readonly string[]): Promise<string[]
   return keys;
 }
 
-/** A VM's record, or `IMS_VM_NOT_FOUND`. */
+/**
+ * A VM's record, or `IMS_VM_NOT_FOUND`. A VM whose creation is in progress, or was interrupted, has
+ * none yet: the error says so and what to run.
+ */
 export async function vmRecord(host: ImsHost, name: string): Promise<VmRecord> {
   assertValidName('vm', name);
   const record = (await host.store.read()).vms[name];
   if (record) return record;
+  const pending = await pendingVmCreate(host, name);
+  if (pending !== undefined && ownerOf(pending) !== 'dead') throw busyError(pending);
+  if (pending !== undefined) {
+    throw new ImsError(
+      'IMS_VM_NOT_FOUND',
+      `VM "${name}" was never completely created: the \`ims vm create\` of process ${pending.pid} (started ${pending.startedAt}) was interrupted.`,
+      {
+        hint: `Run \`ims vm delete ${name}\` or \`ims doctor --repair\` to remove what was made of it, then create it again.`,
+        details: { pending: pending.id },
+      },
+    );
+  }
   throw new ImsError('IMS_VM_NOT_FOUND', `No VM named "${name}" is managed by IMS.`, {
     hint: 'See `ims vm list` (add --all for VMs IMS did not create).',
   });
@@ -131,6 +156,9 @@ export async function createVm(
   host
     .service<BootImageBuilder>(TOKENS.BootImage)
     .renderConf(bootParamsOf({ ...record, nics: [{ ...nic, mac: nic.mac || '52:54:00:00:00:01' }] }));
+  // An earlier create of this name that died half-way is undone first, as if it never started.
+  await settleLeftover(host, 'vm-create', configName, name);
+  const entry = newPendingOperation('vm-create', configName, name, { template: request.template });
   await host.store.update((state) => {
     const existing = state.vms[name];
     if (existing) {
@@ -140,7 +168,8 @@ export async function createVm(
         { hint: 'VM names are unique across configurations: pick another.' },
       );
     }
-    state.vms[name] = record;
+    // The journal entry reserves the name; the VM's record is written only once it is complete.
+    reserve(state, entry);
   });
   try {
     const created = await provider.createVm({
@@ -157,16 +186,35 @@ export async function createVm(
         `The ${config.provider} provider created "${name}" but reported no MAC address.`,
       );
     nic.mac = mac;
+    // One write: the record appears and the journal entry goes together.
     await host.store.update((state) => {
-      const vm = state.vms[name];
-      if (vm?.nics[0]) vm.nics[0].mac = mac;
+      if (state.pending[entry.id]?.token === entry.token) delete state.pending[entry.id];
+      state.vms[name] = record;
     });
-    return record;
   } catch (error) {
-    await host.store.update((state) => {
-      if (state.vms[name]?.createdAt === record.createdAt) delete state.vms[name];
-    });
+    if (isImsError(error) && error.code === 'IMS_ALREADY_EXISTS') {
+      // The hypervisor has a VM of that name that is not ours: the provider made nothing.
+      await forget(host, entry);
+    } else {
+      await undoCreate(host, entry);
+    }
     throw error;
+  }
+  host.noteOutcome(`VM "${name}" is created (stopped).`);
+  return record;
+}
+
+/** Rolls back a failed or cancelled create at once; a rollback that fails leaves the entry for `ims doctor --repair`. */
+async function undoCreate(host: ImsHost, entry: PendingOperation): Promise<void> {
+  try {
+    await rollBack(host, entry);
+    host.noteOutcome(`VM "${entry.name}" was not created; nothing of it is left.`);
+  } catch (cleanup) {
+    const why = cleanup instanceof Error ? cleanup.message : String(cleanup);
+    host.logger.warn(`could not remove the half-made VM "${entry.name}": ${why}`);
+    host.noteOutcome(
+      `VM "${entry.name}" was not created, but what was made of it could not be removed yet (${why}); \`ims doctor --repair\` removes it.`,
+    );
   }
 }
 
@@ -215,9 +263,27 @@ export async function startVm(
       { hint: 'Start without --wait-ip.' },
     );
   }
-  await provider.startVm(name, { bootParams: bootParamsOf(record, options.params) });
+  try {
+    await provider.startVm(name, { bootParams: bootParamsOf(record, options.params) });
+  } finally {
+    if (host.aborted) await noteState(host, record);
+  }
+  host.noteOutcome(`VM "${name}" is started.`);
   if (options.waitIpSeconds === undefined) return [];
   return waitForAddress(host, record, options.waitIpSeconds);
+}
+
+/** After a cancelled start: what state the VM is in now (started or not, it is whole either way). */
+async function noteState(host: ImsHost, record: VmRecord): Promise<void> {
+  try {
+    const { provider } = await host.cleanupProvider(record.config);
+    const status = await provider.getStatus(record.name);
+    host.noteOutcome(`VM "${record.name}" is ${status.state} (${status.providerState}).`);
+  } catch (error) {
+    host.noteOutcome(
+      `VM "${record.name}": its state could not be read (${error instanceof Error ? error.message : String(error)}); see \`ims vm status ${record.name}\`.`,
+    );
+  }
 }
 
 async function waitForAddress(host: ImsHost, record: VmRecord, seconds: number): Promise<GuestAddress[]> {
@@ -275,12 +341,23 @@ export async function pauseVm(host: ImsHost, name: string, pause: boolean): Prom
   await (pause ? provider.suspendVm(name) : provider.resumeVm(name));
 }
 
-/** Deletes a VM and its storage, then forgets it. A VM already gone from the hypervisor is just forgotten. */
+/**
+ * Deletes a VM and its storage, then forgets it. A VM already gone from the hypervisor is just
+ * forgotten; one whose creation was interrupted is rolled back (`rolledBack`).
+ */
 export async function deleteVm(
   host: ImsHost,
   name: string,
   options: { force: boolean },
-): Promise<{ alreadyGone: boolean }> {
+): Promise<{ alreadyGone: boolean; rolledBack?: boolean }> {
+  assertValidName('vm', name);
+  if ((await host.store.read()).vms[name] === undefined) {
+    const pending = await pendingVmCreate(host, name);
+    if (pending !== undefined && ownerOf(pending) === 'dead') {
+      await settleLeftover(host, 'vm-create', pending.config, name);
+      return { alreadyGone: false, rolledBack: true };
+    }
+  }
   const record = await vmRecord(host, name);
   const { provider } = await host.provider(record.config);
   let alreadyGone = false;

@@ -1,4 +1,4 @@
-import { CURRENT_STATE_VERSION } from './model.js';
+import { PENDING_KINDS } from './model.js';
 import {
   arrayAt,
   childPath,
@@ -15,16 +15,45 @@ import {
 
 /** The first way `doc` is not a valid version-1 state document, or `undefined` if it is one. */
 export function stateV1Problem(doc: unknown): string | undefined {
+  return firstProblem(() => checkCommon(doc, 1));
+}
+
+/** The first way `doc` is not a valid version-2 state document, or `undefined` if it is one. */
+export function stateV2Problem(doc: unknown): string | undefined {
   return firstProblem(() => {
-    const root = objectAt(doc, 'the document');
-    if (root.version !== CURRENT_STATE_VERSION) fail('version', String(CURRENT_STATE_VERSION));
-    for (const [key, config] of Object.entries(objectAt(root.configs, 'configs'))) {
-      checkConfig(config, key, childPath('configs', key));
-    }
-    for (const [key, vm] of Object.entries(objectAt(root.vms, 'vms'))) {
-      checkVm(vm, key, childPath('vms', key));
+    const root = checkCommon(doc, 2);
+    for (const [key, entry] of Object.entries(objectAt(root.pending, 'pending'))) {
+      checkPending(entry, key, childPath('pending', key));
     }
   });
+}
+
+function checkCommon(doc: unknown, version: number): Record<string, unknown> {
+  const root = objectAt(doc, 'the document');
+  if (root.version !== version) fail('version', String(version));
+  for (const [key, config] of Object.entries(objectAt(root.configs, 'configs'))) {
+    checkConfig(config, key, childPath('configs', key));
+  }
+  for (const [key, vm] of Object.entries(objectAt(root.vms, 'vms'))) {
+    checkVm(vm, key, childPath('vms', key));
+  }
+  return root;
+}
+
+function checkPending(value: unknown, key: string, at: string): void {
+  const entry = objectAt(value, at);
+  if (stringAt(entry.id, childPath(at, 'id')) !== key) fail(childPath(at, 'id'), JSON.stringify(key));
+  const kind = stringAt(entry.kind, childPath(at, 'kind'));
+  if (!(PENDING_KINDS as readonly string[]).includes(kind)) {
+    fail(childPath(at, 'kind'), `one of ${PENDING_KINDS.join(', ')}`);
+  }
+  for (const field of ['config', 'name', 'hostname', 'token', 'startedAt'] as const) {
+    stringAt(entry[field], childPath(at, field));
+  }
+  for (const field of ['template', 'workDir'] as const) {
+    if (entry[field] !== undefined) stringAt(entry[field], childPath(at, field));
+  }
+  numberAt(entry.pid, childPath(at, 'pid'));
 }
 
 function checkConfig(value: unknown, key: string, at: string): void {

@@ -3,10 +3,10 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ImsError, isImsError } from '@ims/spi';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
-import { stateV1Problem } from './check-state.js';
+import { stateV2Problem } from './check-state.js';
 import { acquireFileLock, type FileLock } from './lock.js';
 import { loadStateDocument } from './migrations.js';
-import { emptyState, type StateV1 } from './model.js';
+import { emptyState, type State } from './model.js';
 import { loadSecretsDocument, secretsProblem, serializeSecrets } from './secrets-document.js';
 import { invalidUpdate } from './state-errors.js';
 import type { SecretsByConfig, StateStore } from './store.js';
@@ -90,12 +90,12 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function serializeState(state: StateV1): string {
+function serializeState(state: State): string {
   return `${JSON.stringify(state, null, 2)}\n`;
 }
 
 class FileStateStore implements StateStore {
-  private lastRead: { signature: string; state: StateV1 } | undefined;
+  private lastRead: { signature: string; state: State } | undefined;
   private readonly statePath: string;
   private readonly backupPath: string;
   private readonly secretsPath: string;
@@ -111,7 +111,7 @@ class FileStateStore implements StateStore {
     this.lockPath = join(home, STATE_FILES.lock);
   }
 
-  async read(): Promise<StateV1> {
+  async read(): Promise<State> {
     // A command reads the state several times (the VM, then its configuration, ...), and with
     // many VMs parsing and checking it takes milliseconds each time: the parsed state is kept
     // while the file is unchanged. Every write replaces the file (a new inode), so its identity
@@ -125,12 +125,12 @@ class FileStateStore implements StateStore {
     return state;
   }
 
-  async update<T>(fn: (draft: StateV1) => T | Promise<T>): Promise<T> {
+  async update<T>(fn: (draft: State) => T | Promise<T>): Promise<T> {
     return this.withLock(async (lock) => {
       const before = readTextIfExists(this.statePath);
       const draft = before === undefined ? emptyState() : this.parseState(before);
       const result = await fn(draft);
-      const problem = stateV1Problem(draft);
+      const problem = stateV2Problem(draft);
       if (problem !== undefined) {
         throw invalidUpdate('state', problem);
       }
@@ -169,7 +169,7 @@ class FileStateStore implements StateStore {
     });
   }
 
-  private parseState(text: string): StateV1 {
+  private parseState(text: string): State {
     const now = this.options.now;
     return loadStateDocument(text, {
       path: this.statePath,

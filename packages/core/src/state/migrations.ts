@@ -1,6 +1,6 @@
 import { ImsError } from '@ims/spi';
-import { checkVmFields, stateV1Problem } from './check-state.js';
-import { type ConfigRecord, CURRENT_STATE_VERSION, type StateV1, type VmRecord } from './model.js';
+import { checkVmFields, stateV1Problem, stateV2Problem } from './check-state.js';
+import { type ConfigRecord, CURRENT_STATE_VERSION, type State, type StateV1, type VmRecord } from './model.js';
 import { arrayAt, childPath, fail, firstProblem, isPlainObject, objectAt, stringAt } from './shape.js';
 import { stateCorruptError, stateTooNewError } from './state-errors.js';
 
@@ -84,9 +84,15 @@ export function migrateV0ToV1(doc: StateV0, context: MigrationContext): StateV1 
   return { version: 1, configs, vms };
 }
 
-/** Every migration in order; `MIGRATIONS[n]` reads version `n`. Adding version 2 is one more entry. */
+/** Version 1 → 2: an empty journal of unfinished operations (version 1 kept none). */
+export function migrateV1ToV2(doc: StateV1): State {
+  return { ...structuredClone(doc), version: 2, pending: {} };
+}
+
+/** Every migration in order; `MIGRATIONS[n]` reads version `n`. Adding version 3 is one more entry. */
 export const MIGRATIONS: readonly Migration[] = [
   { from: 0, problem: stateV0Problem, up: (doc, context) => migrateV0ToV1(doc as StateV0, context) },
+  { from: 1, problem: stateV1Problem, up: (doc) => migrateV1ToV2(doc as StateV1) },
 ];
 
 /** Where a state document came from, for error messages. */
@@ -102,7 +108,7 @@ export interface StateSource {
 /** A loaded state document and the version it had on disk. */
 export interface LoadedState {
   /** The document, migrated to the current version. */
-  state: StateV1;
+  state: State;
   /** The version found on disk (0 for a document without `version`). */
   diskVersion: number;
 }
@@ -141,7 +147,7 @@ export function loadStateDocument(text: string, source: StateSource): LoadedStat
     if (problem !== undefined) throw corrupt(`${problem} (state version ${version})`);
     current = migration.up(current, context);
   }
-  const problem = stateV1Problem(current);
+  const problem = stateV2Problem(current);
   if (problem !== undefined) throw corrupt(problem);
-  return { state: current as StateV1, diskVersion };
+  return { state: current as State, diskVersion };
 }

@@ -1,11 +1,11 @@
 import type { StaticAddress } from '@ims/spi';
 
 /** The state document version this IMS writes and reads natively. */
-export const CURRENT_STATE_VERSION = 1;
+export const CURRENT_STATE_VERSION = 2;
 
-/** The state document (`IMS_HOME/state.json`), version 1. */
+/** The state document (`IMS_HOME/state.json`) as version 1 had it: no journal. */
 export interface StateV1 {
-  /** Document version, always {@link CURRENT_STATE_VERSION}. */
+  /** Document version. */
   version: 1;
   /** Configurations by name. */
   configs: Record<string, ConfigRecord>;
@@ -78,7 +78,61 @@ export interface VmRecord {
   createdAt: string;
 }
 
-/** A fresh, empty version-1 state document. */
-export function emptyState(): StateV1 {
-  return { version: CURRENT_STATE_VERSION, configs: {}, vms: {} };
+/** The state document, version 2: version 1 plus the journal of unfinished operations. */
+export interface StateV2 extends Omit<StateV1, 'version'> {
+  /** Document version, always {@link CURRENT_STATE_VERSION}. */
+  version: 2;
+  /**
+   * Operations that change a hypervisor and have not finished, by {@link PendingOperation.id}:
+   * written before the hypervisor is touched, removed when the operation is complete or undone.
+   * An entry whose process is gone is a leftover that `ims doctor --repair` (or the next command
+   * on the same VM or template) rolls back.
+   */
+  pending: Record<string, PendingOperation>;
+}
+
+/** The state document of this IMS. */
+export type State = StateV2;
+
+/** The kinds of journaled operations. */
+export const PENDING_KINDS = ['vm-create', 'template-import'] as const;
+
+/** One of {@link PENDING_KINDS}. */
+export type PendingKind = (typeof PENDING_KINDS)[number];
+
+/** A journal entry: what an `ims` process is doing to a hypervisor. */
+export interface PendingOperation {
+  /** Key in {@link StateV2.pending} ({@link pendingId}), so one object has at most one entry. */
+  id: string;
+  /** What is being done. */
+  kind: PendingKind;
+  /** Configuration. */
+  config: string;
+  /** The VM or template name. */
+  name: string;
+  /** The template a VM is being created from (`vm-create`). */
+  template?: string;
+  /** The work directory of an import under `IMS_HOME/tmp` (`template-import`). */
+  workDir?: string;
+  /** The process doing it. */
+  pid: number;
+  /** Its host name (a pid means nothing on another host). */
+  hostname: string;
+  /** Unique per operation: tells this process's own entries from a dead namesake's with the same pid. */
+  token: string;
+  /** When it started (ISO 8601). */
+  startedAt: string;
+}
+
+/**
+ * The journal key of an operation on an object: `vm-create:<vm>` (VM names are unique across
+ * configurations) or `template-import:<config>/<template>`.
+ */
+export function pendingId(kind: PendingKind, config: string, name: string): string {
+  return kind === 'vm-create' ? `${kind}:${name}` : `${kind}:${config}/${name}`;
+}
+
+/** A fresh, empty state document of the current version. */
+export function emptyState(): State {
+  return { version: CURRENT_STATE_VERSION, configs: {}, vms: {}, pending: {} };
 }

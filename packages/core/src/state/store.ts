@@ -1,4 +1,4 @@
-import type { StateV1 } from './model.js';
+import type { State } from './model.js';
 
 /** Secrets of every configuration: configuration name → secret option name → value. */
 export type SecretsByConfig = Record<string, Record<string, string>>;
@@ -9,12 +9,12 @@ export type SecretsByConfig = Record<string, Record<string, string>>;
  */
 export interface StateStore {
   /** The current state document, without locking (writers replace it atomically); read-only (frozen). */
-  read(): Promise<Readonly<StateV1>>;
+  read(): Promise<Readonly<State>>;
   /**
    * Locks the store, reads the current document, lets `fn` change it in place and saves it.
    * When `fn` throws, nothing is saved and the error propagates. Resolves to `fn`'s result.
    */
-  update<T>(fn: (draft: StateV1) => T | Promise<T>): Promise<T>;
+  update<T>(fn: (draft: State) => T | Promise<T>): Promise<T>;
   /** The secret options of one configuration (an empty object when it has none). */
   readSecrets(config: string): Promise<Record<string, string>>;
   /** Like {@link StateStore.update} for the secrets of all configurations. */

@@ -1,10 +1,11 @@
 import { runDoctor } from '../../host/doctor.js';
 import type { CommandHandler } from '../command-context.js';
 import { jsonDocument, table } from '../output.js';
+import { hasFlag } from '../parse-args.js';
 
-/** `ims doctor`: exit 1 when any check fails. */
+/** `ims doctor [--repair]`: exit 1 when any check fails (after repairs, with --repair). */
 export const doctor: CommandHandler = async (ctx) => {
-  const checks = await runDoctor(await ctx.host());
+  const checks = await runDoctor(await ctx.host(), { repair: hasFlag(ctx.args, 'repair') });
   if (ctx.json) ctx.out(jsonDocument(checks));
   else
     for (const line of table(

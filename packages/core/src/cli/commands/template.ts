@@ -38,8 +38,11 @@ export const list: CommandHandler = async (ctx) => {
 /** `ims template delete <config> <name>` */
 export const remove: CommandHandler = async (ctx) => {
   const [config, name] = ctx.args.positionals as [string, string];
-  await deleteTemplate(await ctx.host(), config, name);
-  if (ctx.json) ctx.out(jsonDocument({ deleted: name, config }));
-  else ctx.out(`Deleted template "${name}" from ${config}.`);
+  const { rolledBack } = await deleteTemplate(await ctx.host(), config, name);
+  if (ctx.json) ctx.out(jsonDocument({ deleted: name, config, ...(rolledBack ? { rolledBack } : {}) }));
+  else
+    ctx.out(
+      `Deleted template "${name}" from ${config}${rolledBack ? ' (its interrupted import was rolled back)' : ''}.`,
+    );
   return 0;
 };

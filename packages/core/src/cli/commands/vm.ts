@@ -162,8 +162,11 @@ export const resume = pauseCommand(false);
 /** `ims vm delete <vm> [--force]` */
 export const remove: CommandHandler = async (ctx) => {
   const name = ctx.args.positionals[0]!;
-  const { alreadyGone } = await deleteVm(await ctx.host(), name, { force: hasFlag(ctx.args, 'force') });
-  if (ctx.json) ctx.out(jsonDocument({ deleted: name, alreadyGone }));
+  const { alreadyGone, rolledBack } = await deleteVm(await ctx.host(), name, {
+    force: hasFlag(ctx.args, 'force'),
+  });
+  if (ctx.json) ctx.out(jsonDocument({ deleted: name, alreadyGone, ...(rolledBack ? { rolledBack } : {}) }));
+  else if (rolledBack) ctx.out(`Deleted "${name}" (its interrupted creation was rolled back).`);
   else ctx.out(`Deleted "${name}"${alreadyGone ? ' (it was already gone from the hypervisor)' : ''}.`);
   return 0;
 };
