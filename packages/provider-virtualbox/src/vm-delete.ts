@@ -86,7 +86,8 @@ async function deleteIncomplete(env: ProviderEnv, name: string): Promise<void> {
         'It was not made by this configuration: if the creation is to be forgotten anyway, delete that VM with VBoxManage first.',
       );
     }
-    if (!isOffState(info.vmState)) await env.vbox.run(['controlvm', name, 'poweroff'], { vm: name, allowFailure: true });
+    if (!isOffState(info.vmState))
+      await env.vbox.run(['controlvm', name, 'poweroff'], { vm: name, allowFailure: true });
     await env.vbox.run(['unregistervm', name, '--delete'], { vm: name });
   }
   if (record !== undefined) {

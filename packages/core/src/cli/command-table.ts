@@ -269,7 +269,9 @@ export const COMMANDS: CommandSpec[] = [
     path: ['doctor'],
     args: [],
     flags: { repair: b },
-    flagHelp: [['--repair', 'roll back what interrupted commands left (half-made VMs and templates, work files)']],
+    flagHelp: [
+      ['--repair', 'roll back what interrupted commands left (half-made VMs and templates, work files)'],
+    ],
     summary: 'what is installed, what each configuration can reach, what interrupted commands left',
     load: async () => (await import('./commands/doctor.js')).doctor,
   },

@@ -123,15 +123,11 @@ export async function rollBack(host: ImsHost, entry: PendingOperation): Promise<
 /** The error for a rollback that failed: the operation's leftover stays recorded. */
 export function rollbackFailed(entry: PendingOperation, cause: unknown): ImsError {
   const why = cause instanceof Error ? cause.message : String(cause);
-  return new ImsError(
-    'IMS_PROVIDER_ERROR',
-    `Could not roll back ${describePending(entry)}: ${why}`,
-    {
-      cause,
-      hint: 'Run `ims doctor` to see what is left and `ims doctor --repair` to retry the rollback.',
-      details: { pending: entry.id },
-    },
-  );
+  return new ImsError('IMS_PROVIDER_ERROR', `Could not roll back ${describePending(entry)}: ${why}`, {
+    cause,
+    hint: 'Run `ims doctor` to see what is left and `ims doctor --repair` to retry the rollback.',
+    details: { pending: entry.id },
+  });
 }
 
 /**

@@ -13,9 +13,17 @@ import {
   TOKENS,
 } from '@ims/spi';
 import { compareText } from '../compare-text.js';
-import { pendingId, type PendingOperation, type TemplateRecord } from '../state/model.js';
+import { type PendingOperation, pendingId, type TemplateRecord } from '../state/model.js';
 import type { ImsHost } from './ims-host.js';
-import { busyError, forget, newPendingOperation, ownerOf, reserve, rollBack, settleLeftover } from './journal.js';
+import {
+  busyError,
+  forget,
+  newPendingOperation,
+  ownerOf,
+  reserve,
+  rollBack,
+  settleLeftover,
+} from './journal.js';
 import { createWorkDir, removeDeadWorkDirs } from './work-dirs.js';
 
 /** A template row of `ims template list`. */

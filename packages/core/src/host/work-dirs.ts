@@ -96,7 +96,8 @@ async function treeSize(path: string): Promise<number> {
   if (info === undefined) return 0;
   if (!info.isDirectory()) return info.isFile() ? info.size : 0;
   let total = 0;
-  for (const name of await readdir(path).catch(() => [] as string[])) total += await treeSize(join(path, name));
+  for (const name of await readdir(path).catch(() => [] as string[]))
+    total += await treeSize(join(path, name));
   return total;
 }
 

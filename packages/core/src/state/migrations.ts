@@ -1,6 +1,12 @@
 import { ImsError } from '@ims/spi';
 import { checkVmFields, stateV1Problem, stateV2Problem } from './check-state.js';
-import { type ConfigRecord, CURRENT_STATE_VERSION, type State, type StateV1, type VmRecord } from './model.js';
+import {
+  type ConfigRecord,
+  CURRENT_STATE_VERSION,
+  type State,
+  type StateV1,
+  type VmRecord,
+} from './model.js';
 import { arrayAt, childPath, fail, firstProblem, isPlainObject, objectAt, stringAt } from './shape.js';
 import { stateCorruptError, stateTooNewError } from './state-errors.js';
 
