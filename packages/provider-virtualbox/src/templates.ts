@@ -215,7 +215,7 @@ async function deleteIncompleteTemplate(env: ProviderEnv, name: string): Promise
   const record = await env.records.templates.get(name);
   const info = await findVm(env, vm);
   if (info !== undefined) {
-    const inFolder = info.configFile !== undefined && info.configFile.startsWith(`${folder}/`);
+    const inFolder = info.configFile?.startsWith(`${folder}/`) === true;
     if (!(inFolder || (record !== undefined && record.uuid === info.uuid))) {
       throw templateExists(
         env,
