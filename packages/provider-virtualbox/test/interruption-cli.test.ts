@@ -80,7 +80,8 @@ interface ImsState {
 }
 
 async function imsState(): Promise<ImsState> {
-  return JSON.parse(await readFile(join(home, 'state.json'), 'utf8')) as ImsState;
+  const state = JSON.parse(await readFile(join(home, 'state.json'), 'utf8')) as ImsState;
+  return { ...state, pending: state.pending ?? {} };
 }
 
 async function entries(path: string): Promise<string[]> {
