@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { imsRejection } from '../../test/rejection.js';
 import { deadPid, makeTempDir, modeOf, removeTempDirs } from '../../test/state/helpers.js';
 import { createFileStateStore, resolveImsHome } from './file-store.js';
-import type { ConfigRecord, StateV1 } from './model.js';
+import type { ConfigRecord, State } from './model.js';
 import { serializeSecrets } from './secrets-document.js';
 
 afterEach(removeTempDirs);
@@ -16,8 +16,8 @@ function config(name: string, options: Record<string, unknown> = {}): ConfigReco
   return { name, provider: 'libvirt', options, createdAt: NOW.toISOString(), templates: {} };
 }
 
-async function readState(home: string): Promise<StateV1> {
-  return JSON.parse(await readFile(join(home, 'state.json'), 'utf8')) as StateV1;
+async function readState(home: string): Promise<State> {
+  return JSON.parse(await readFile(join(home, 'state.json'), 'utf8')) as State;
 }
 
 describe('resolveImsHome', () => {
@@ -37,7 +37,7 @@ describe('file state store', () => {
   it('reads an empty state without creating anything', async () => {
     const home = join(await makeTempDir(), 'ims');
     const store = createFileStateStore(home);
-    expect(await store.read()).toEqual({ version: 1, configs: {}, vms: {} });
+    expect(await store.read()).toEqual({ version: 2, configs: {}, vms: {}, pending: {} });
     expect(await store.readSecrets('lab')).toEqual({});
     expect(existsSync(home)).toBe(false);
   });
@@ -51,7 +51,12 @@ describe('file state store', () => {
     });
     expect(result).toBe('added');
     expect(await modeOf(home)).toBe(0o700);
-    expect(await readState(home)).toEqual({ version: 1, configs: { lab: config('lab') }, vms: {} });
+    expect(await readState(home)).toEqual({
+      version: 2,
+      configs: { lab: config('lab') },
+      vms: {},
+      pending: {},
+    });
     expect((await store.read()).configs.lab).toEqual(config('lab'));
     expect((await readdir(home)).sort()).toEqual(['state.json']);
   });
@@ -131,26 +136,27 @@ describe('file state store', () => {
     expect(existsSync(join(home, 'state.json'))).toBe(false);
   });
 
-  it('migrates a version-0 file on load and saves it as version 1 on the next update', async () => {
+  it('migrates a version-0 file on load and saves it as the current version on the next update', async () => {
     const home = await makeTempDir();
     const v0 = `${JSON.stringify({ configs: [{ name: 'lab', provider: 'libvirt', options: { uri: 'qemu:///system' } }], vms: [] })}\n`;
     await writeFile(join(home, 'state.json'), v0);
     const store = createFileStateStore(home, { now: () => NOW });
     expect(await store.read()).toEqual({
-      version: 1,
+      version: 2,
       configs: { lab: config('lab', { uri: 'qemu:///system' }) },
       vms: {},
+      pending: {},
     });
     expect(await readFile(join(home, 'state.json'), 'utf8')).toBe(v0);
     await store.update(() => undefined);
-    expect((await readState(home)).version).toBe(1);
+    expect((await readState(home)).version).toBe(2);
     expect(await readFile(join(home, 'state.json.bak'), 'utf8')).toBe(v0);
   });
 
   it('refuses a state.json from a newer IMS and leaves it untouched', async () => {
     const home = await makeTempDir();
     const path = join(home, 'state.json');
-    const future = JSON.stringify({ version: 2, configs: {}, vms: {}, quotas: {} });
+    const future = JSON.stringify({ version: 3, configs: {}, vms: {}, pending: {}, quotas: {} });
     await writeFile(path, future);
     const before = await stat(path);
     const store = createFileStateStore(home);
@@ -159,7 +165,7 @@ describe('file state store', () => {
       const error = await imsRejection(attempt);
       expect(error.code).toBe('IMS_STATE_TOO_NEW');
       expect(error.message).toBe(
-        `state.json at ${path} was written by a newer IMS (state version 2; this IMS reads up to 1).`,
+        `state.json at ${path} was written by a newer IMS (state version 3; this IMS reads up to 2).`,
       );
       expect(error.hint).toContain('IMS_HOME');
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { stateV1Problem } from './check-state.js';
-import { loadStateDocument, MIGRATIONS, migrateV0ToV1, type StateV0 } from './migrations.js';
-import { CURRENT_STATE_VERSION, emptyState, type StateV1 } from './model.js';
+import { stateV2Problem } from './check-state.js';
+import { loadStateDocument, MIGRATIONS, migrateV0ToV1, migrateV1ToV2, type StateV0 } from './migrations.js';
+import { CURRENT_STATE_VERSION, emptyState, type State, type StateV1 } from './model.js';
 
 const PATH = '/home/u/.ims/state.json';
 const NOW = new Date('2024-05-06T07:08:09.000Z');
@@ -60,11 +60,12 @@ describe('state migrations', () => {
     expect(MIGRATIONS.map((migration) => migration.from)).toEqual([...MIGRATIONS.keys()]);
   });
 
-  it('migrates a version-0 document (no version field) to version 1', () => {
+  it('migrates a version-0 document (no version field) through version 1 to the current one', () => {
     const loaded = load(v0);
     expect(loaded.diskVersion).toBe(0);
     expect(loaded.state).toEqual({
-      version: 1,
+      version: 2,
+      pending: {},
       configs: {
         lab: {
           name: 'lab',
@@ -83,7 +84,7 @@ describe('state migrations', () => {
       },
       vms: { web1: { ...v0.vms[0], createdAt: NOW.toISOString() } },
     });
-    expect(stateV1Problem(loaded.state)).toBeUndefined();
+    expect(stateV2Problem(loaded.state)).toBeUndefined();
   });
 
   it('treats an explicit version 0 like a missing one', () => {
@@ -98,15 +99,88 @@ describe('state migrations', () => {
     expect(input.configs[0]!.options.uri).toBe('qemu:///system');
   });
 
-  it('loads a valid version-1 document unchanged', () => {
-    expect(load(v1)).toEqual({ state: v1, diskVersion: 1 });
+  it('migrates a version-1 document to version 2 with an empty journal, keeping everything else', () => {
+    expect(load(v1)).toEqual({ state: { ...v1, version: 2, pending: {} }, diskVersion: 1 });
+  });
+
+  it('does not mutate the version-1 input', () => {
+    const input = structuredClone(v1);
+    const output = migrateV1ToV2(input);
+    expect(input).toEqual(v1);
+    output.configs.lab!.templates = {};
+    expect(input.configs.lab!.templates.ol9).toBeDefined();
+  });
+
+  it('loads a valid version-2 document with journal entries unchanged', () => {
+    const v2: State = {
+      ...structuredClone(v1),
+      version: 2,
+      pending: {
+        'vm-create:web2': {
+          id: 'vm-create:web2',
+          kind: 'vm-create',
+          config: 'lab',
+          name: 'web2',
+          template: 'ol9',
+          pid: 4242,
+          hostname: 'h',
+          token: '4242-x',
+          startedAt: '2024-01-03T00:00:00.000Z',
+        },
+      },
+    };
+    expect(load(v2)).toEqual({ state: v2, diskVersion: 2 });
+  });
+
+  it.each([
+    [
+      'a journal entry under another key',
+      { 'vm-create:a': { id: 'vm-create:b' } },
+      'pending["vm-create:a"].id must be',
+    ],
+    [
+      'an unknown kind',
+      {
+        x: {
+          id: 'x',
+          kind: 'vm-teleport',
+          config: 'c',
+          name: 'n',
+          hostname: 'h',
+          token: 't',
+          startedAt: 's',
+          pid: 1,
+        },
+      },
+      'pending.x.kind must be one of vm-create, template-import',
+    ],
+    [
+      'a pid that is not a number',
+      {
+        x: {
+          id: 'x',
+          kind: 'vm-create',
+          config: 'c',
+          name: 'n',
+          hostname: 'h',
+          token: 't',
+          startedAt: 's',
+          pid: '1',
+        },
+      },
+      'pending.x.pid must be a number',
+    ],
+  ])('refuses a version-2 document with %s', (_, pending, message) => {
+    const error = thrown(() => load({ version: 2, configs: {}, vms: {}, pending }));
+    expect(error.code).toBe('IMS_STATE_CORRUPT');
+    expect(error.message).toContain(message);
   });
 
   it('refuses a newer version with IMS_STATE_TOO_NEW', () => {
     const error = thrown(() => load({ version: 7, whatever: true }));
     expect(error.code).toBe('IMS_STATE_TOO_NEW');
     expect(error.message).toBe(
-      `state.json at ${PATH} was written by a newer IMS (state version 7; this IMS reads up to 1).`,
+      `state.json at ${PATH} was written by a newer IMS (state version 7; this IMS reads up to 2).`,
     );
     expect(error.hint).toMatch(/upgrade IMS/i);
     expect(error.hint).toContain('IMS_HOME');
