@@ -29,7 +29,13 @@ export async function importTemplate(
   const vm = templateVmName(name);
   if ((await env.records.templates.get(name)) !== undefined) throw templateExists(env, name);
   if ((await listRegistered(env)).some((v) => v.name === vm)) {
-    throw templateExists(env, name, `VirtualBox already has a VM named ${vm} (another IMS configuration's?)`);
+    // No record names it: `ims template delete` would not know it, so the hint names what works.
+    throw templateExists(
+      env,
+      name,
+      `VirtualBox already has a VM named ${vm} that this configuration has no record of`,
+      `Import it under another name with --name; if an interrupted import left that VM (its settings are in ${templateFolder(env.vmFolder, name)}) and \`ims doctor --repair\` does not remove it, remove it with \`VBoxManage unregistervm ${vm} --delete\`.`,
+    );
   }
   const folder = templateFolder(env.vmFolder, name);
   let registered = false;
@@ -221,6 +227,7 @@ async function deleteIncompleteTemplate(env: ProviderEnv, name: string): Promise
         env,
         name,
         `its VM ${vm} keeps its settings in ${info.configFile ?? 'an unknown place'}, outside ${folder}: it was not made by this configuration`,
+        `Leave it, or if the interrupted import is to be forgotten anyway, remove that VM with \`VBoxManage unregistervm ${vm} --delete\` first.`,
       );
     }
     await env.vbox.run(['unregistervm', vm, '--delete'], { vm });
@@ -238,12 +245,12 @@ async function deleteIncompleteTemplate(env: ProviderEnv, name: string): Promise
   env.context.logger.info('half-imported template removed', { template: name });
 }
 
-function templateExists(env: ProviderEnv, name: string, why?: string): ImsError {
+function templateExists(env: ProviderEnv, name: string, why?: string, hint?: string): ImsError {
   return new ImsError(
     'IMS_ALREADY_EXISTS',
     `Template ${name} already exists in VirtualBox on ${env.host.target}${why === undefined ? '' : `: ${why}`}.`,
     {
-      hint: 'Import it under another name, or delete the old one with `ims template delete`.',
+      hint: hint ?? 'Import it under another name, or delete the old one with `ims template delete`.',
       details: { template: name },
     },
   );
