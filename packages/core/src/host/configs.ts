@@ -5,6 +5,7 @@ import { compareText } from '../compare-text.js';
 import type { ConfigRecord } from '../state/model.js';
 import { optionSpecs, splitSecrets, validateConfig } from './config-options.js';
 import type { ImsHost } from './ims-host.js';
+import { busyError, ownerOf, settleLeftover } from './journal.js';
 import { schemaDigest } from './schema-digest.js';
 
 /** A configuration as `ims config show` presents it: secrets masked. */
@@ -170,12 +171,20 @@ export async function testConfig(
 /** Deletes a configuration, its secrets and its data directory; refused while it still has VMs. */
 export async function deleteConfig(host: ImsHost, name: string): Promise<void> {
   assertValidName('configuration', name);
+  // What interrupted commands left in this configuration is rolled back while it can still be
+  // reached; afterwards nothing could remove it.
+  for (const entry of Object.values((await host.store.read()).pending)) {
+    if (entry.config === name && ownerOf(entry) === 'dead')
+      await settleLeftover(host, entry.kind, name, entry.name);
+  }
   await host.store.update((state) => {
     if (!state.configs[name]) {
       throw new ImsError('IMS_CONFIG_NOT_FOUND', `No configuration named "${name}".`, {
         hint: 'See `ims config list`.',
       });
     }
+    const busy = Object.values(state.pending).find((p) => p.config === name);
+    if (busy !== undefined) throw busyError(busy);
     const vms = Object.values(state.vms)
       .filter((v) => v.config === name)
       .map((v) => v.name);

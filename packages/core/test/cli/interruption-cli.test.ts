@@ -208,6 +208,31 @@ describe('interrupted commands on the memory provider', () => {
     expect(Object.keys(t.state().pending)).toEqual(['vm-create:busy']);
   });
 
+  it('config delete rolls back what dead processes left in the configuration, and waits for live ones', async () => {
+    const t = setup();
+    await t.create();
+    await t.ok('vm', 'create', 'mem', 'left', '--template', 't');
+    const doc = t.state();
+    delete doc.vms.left;
+    doc.pending = { 'vm-create:left': entry('vm-create', 'left', process.pid) };
+    t.writeState(doc);
+    const refused = await t.ims('config', 'delete', 'mem');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is in progress');
+
+    t.writeState({ ...t.state(), pending: { 'vm-create:left': entry('vm-create', 'left') } });
+    expect(t.hypervisor().vms.left).toBeDefined();
+    // The hypervisor's file goes with the configuration's data directory: its log line is the witness.
+    const deleted = await t.ims('config', 'delete', 'mem');
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stderr).toContain(
+      `rolling back the creation of VM "left" (configuration mem), interrupted in process ${DEAD_PID}`,
+    );
+    expect(deleted.stderr).not.toContain('could not');
+    expect(t.state().pending).toEqual({});
+    expect(t.state().configs).toEqual({});
+  });
+
   it('work directories of dead imports are reported, then removed by doctor --repair and by the next import', async () => {
     const t = setup();
     await t.create();
