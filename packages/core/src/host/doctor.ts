@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isImsError, SPI_VERSION } from '@ims/spi';
 import type { PendingOperation } from '../state/model.js';
 import type { ImsHost } from './ims-host.js';
-import { describePending, ownerOf, rollBack } from './journal.js';
+import { describePending, ownerOf, processOf, rollBack } from './journal.js';
 import { removeWorkDir, workDirLeftovers } from './work-dirs.js';
 
 /** What an interrupted command left behind, as `ims doctor --json` shows it. */
@@ -189,7 +189,7 @@ async function leftoverChecks(host: ImsHost, repair: boolean): Promise<DoctorChe
       checks.push({
         check,
         status: 'fail',
-        detail: `${describePending(entry)} was interrupted (process ${entry.pid}, started ${entry.startedAt}); the hypervisor may hold part of it: \`ims doctor --repair\` rolls it back`,
+        detail: `${describePending(entry)} was interrupted (${processOf(entry)}, started ${entry.startedAt}); the hypervisor may hold part of it: \`ims doctor --repair\` rolls it back`,
         leftover,
       });
       continue;
@@ -199,7 +199,7 @@ async function leftoverChecks(host: ImsHost, repair: boolean): Promise<DoctorChe
       checks.push({
         check,
         status: 'ok',
-        detail: `rolled back ${describePending(entry)} (process ${entry.pid} had been interrupted): nothing of it is left`,
+        detail: `rolled back ${describePending(entry)} (${processOf(entry)} had been interrupted): nothing of it is left`,
         leftover,
         repaired: true,
       });

@@ -38,9 +38,16 @@ export type PendingOwner = 'self' | 'alive' | 'dead' | 'elsewhere';
 
 /** Whether the process that wrote an entry (or a work directory's owner file) is still at work. */
 export function ownerOf(entry: Pick<PendingOperation, 'pid' | 'hostname' | 'token'>): PendingOwner {
+  // Made by the migration from state version 1: no process is working on it.
+  if (entry.pid === 0) return 'dead';
   if (entry.hostname !== hostname()) return 'elsewhere';
   if (entry.pid === process.pid) return ownTokens.has(entry.token) ? 'self' : 'dead';
   return isProcessAlive(entry.pid) ? 'alive' : 'dead';
+}
+
+/** Who did it, for messages: `process 1234`, or for an entry from state version 1, an older IMS. */
+export function processOf(entry: Pick<PendingOperation, 'pid'>): string {
+  return entry.pid === 0 ? 'an IMS before state version 2' : `process ${entry.pid}`;
 }
 
 /** What an entry is about, for messages: `the creation of VM "web-1"`. */
@@ -64,7 +71,7 @@ export function busyError(entry: PendingOperation): ImsError {
   if (owner === 'dead') {
     return new ImsError(
       'IMS_INVALID_STATE',
-      `${capitalize(what)} was interrupted (process ${entry.pid} ended at some point after ${entry.startedAt}) and could not be rolled back yet.`,
+      `${capitalize(what)} was interrupted (${processOf(entry)} ended at some point after ${entry.startedAt}) and could not be rolled back yet.`,
       { hint: 'Run `ims doctor --repair` to roll it back, then retry.', details: { pending: entry.id } },
     );
   }
@@ -144,7 +151,7 @@ export async function settleLeftover(
   const entry = (await host.store.read()).pending[pendingId(kind, config, name)];
   if (entry === undefined) return undefined;
   if (ownerOf(entry) !== 'dead') throw busyError(entry);
-  host.logger.warn(`rolling back ${describePending(entry)}, interrupted in process ${entry.pid}`);
+  host.logger.warn(`rolling back ${describePending(entry)}, interrupted in ${processOf(entry)}`);
   try {
     await rollBack(host, entry);
   } catch (error) {

@@ -19,6 +19,7 @@ import {
   newPendingOperation,
   ownerOf,
   pendingVmCreate,
+  processOf,
   reserve,
   rollBack,
   settleLeftover,
@@ -96,7 +97,7 @@ export async function vmRecord(host: ImsHost, name: string): Promise<VmRecord> {
   if (pending !== undefined) {
     throw new ImsError(
       'IMS_VM_NOT_FOUND',
-      `VM "${name}" was never completely created: the \`ims vm create\` of process ${pending.pid} (started ${pending.startedAt}) was interrupted.`,
+      `VM "${name}" was never completely created: the \`ims vm create\` of ${processOf(pending)} (started ${pending.startedAt}) was interrupted.`,
       {
         hint: `Run \`ims vm delete ${name}\` or \`ims doctor --repair\` to remove what was made of it, then create it again.`,
         details: { pending: pending.id },

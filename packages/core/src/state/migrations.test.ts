@@ -103,6 +103,37 @@ describe('state migrations', () => {
     expect(load(v1)).toEqual({ state: { ...v1, version: 2, pending: {} }, diskVersion: 1 });
   });
 
+  it('turns a version-1 VM record with an empty MAC (a create that never finished) into a journal entry without a process', () => {
+    const half = {
+      name: 'web2',
+      config: 'lab',
+      template: 'ol9',
+      cpus: 1,
+      memoryMiB: 512,
+      nics: [{ mac: '', address: 'dhcp' as const }],
+      dns: [],
+      sshKeys: [],
+      params: {},
+      createdAt: '2024-01-03T00:00:00.000Z',
+    };
+    const whole = { ...half, name: 'web1', nics: [{ mac: '52:54:00:aa:bb:cc', address: 'dhcp' as const }] };
+    const { state } = load({ ...v1, vms: { web1: whole, web2: half } });
+    expect(state.vms).toEqual({ web1: whole });
+    expect(state.pending).toEqual({
+      'vm-create:web2': {
+        id: 'vm-create:web2',
+        kind: 'vm-create',
+        config: 'lab',
+        name: 'web2',
+        template: 'ol9',
+        pid: 0,
+        hostname: '',
+        token: 'state-version-1',
+        startedAt: '2024-01-03T00:00:00.000Z',
+      },
+    });
+  });
+
   it('does not mutate the version-1 input', () => {
     const input = structuredClone(v1);
     const output = migrateV1ToV2(input);

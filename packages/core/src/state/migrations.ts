@@ -3,6 +3,7 @@ import { checkVmFields, stateV1Problem, stateV2Problem } from './check-state.js'
 import {
   type ConfigRecord,
   CURRENT_STATE_VERSION,
+  pendingId,
   type State,
   type StateV1,
   type VmRecord,
@@ -90,9 +91,32 @@ export function migrateV0ToV1(doc: StateV0, context: MigrationContext): StateV1 
   return { version: 1, configs, vms };
 }
 
-/** Version 1 → 2: an empty journal of unfinished operations (version 1 kept none). */
+/**
+ * Version 1 → 2: a journal of unfinished operations. Version 1 kept none, but it recorded a VM
+ * before creating it, with an empty MAC until the provider answered: such a record is a create
+ * that never finished (its process was killed, or is an older IMS that cannot write this version).
+ * It becomes a journal entry without a process (pid 0), which the next command on that VM or
+ * `ims doctor --repair` rolls back, instead of a VM that start, status and delete misreport.
+ */
 export function migrateV1ToV2(doc: StateV1): State {
-  return { ...structuredClone(doc), version: 2, pending: {} };
+  const next: State = { ...structuredClone(doc), version: 2, pending: {} };
+  for (const vm of Object.values(next.vms)) {
+    if (!vm.nics.some((nic) => nic.mac === '')) continue;
+    delete next.vms[vm.name];
+    const id = pendingId('vm-create', vm.config, vm.name);
+    next.pending[id] = {
+      id,
+      kind: 'vm-create',
+      config: vm.config,
+      name: vm.name,
+      template: vm.template,
+      pid: 0,
+      hostname: '',
+      token: 'state-version-1',
+      startedAt: vm.createdAt,
+    };
+  }
+  return next;
 }
 
 /** Every migration in order; `MIGRATIONS[n]` reads version `n`. Adding version 3 is one more entry. */

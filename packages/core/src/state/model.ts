@@ -114,7 +114,7 @@ export interface PendingOperation {
   template?: string;
   /** The work directory of an import under `IMS_HOME/tmp` (`template-import`). */
   workDir?: string;
-  /** The process doing it. */
+  /** The process doing it; 0 for an entry made from a version-1 record, which has none. */
   pid: number;
   /** Its host name (a pid means nothing on another host). */
   hostname: string;

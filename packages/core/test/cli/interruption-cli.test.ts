@@ -159,6 +159,28 @@ describe('interrupted commands on the memory provider', () => {
     expect((await t.ims('doctor')).code).toBe(0);
   });
 
+  it('a VM record with an empty MAC left by an older IMS becomes a rollback, not a VM that start, status and delete misreport', async () => {
+    const t = setup();
+    await t.create();
+    await t.ok('vm', 'create', 'mem', 'old', '--template', 't');
+    // Version 1 recorded the VM before creating it, with an empty MAC until the provider answered.
+    const doc = t.state();
+    doc.vms.old.nics[0].mac = '';
+    delete doc.pending;
+    t.writeState({ ...doc, version: 1 });
+
+    const status = await t.ims('vm', 'status', 'old');
+    expect(status.code).toBe(3);
+    expect(status.stderr).toContain(
+      'VM "old" was never completely created: the `ims vm create` of an IMS before state version 2',
+    );
+    const deleted = await t.ok('vm', 'delete', 'old');
+    expect(deleted.stdout).toContain('its interrupted creation was rolled back');
+    expect(t.hypervisor().vms.old).toBeUndefined();
+    expect(t.state()).toMatchObject({ version: 2, vms: {}, pending: {} });
+    await t.ok('vm', 'create', 'mem', 'old', '--template', 't');
+  });
+
   it('vm delete and doctor --repair roll back a dead create; a template import is rolled back by template delete', async () => {
     const t = setup();
     await t.create();
