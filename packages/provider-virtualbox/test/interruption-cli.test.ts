@@ -32,18 +32,31 @@ let archive: string;
 const env = () => ({ IMS_HOME: home });
 const ims = (...words: string[]) => runImsOk(words, env());
 
-/** Starts `ims`, sends `signal` after `delayMs`, and resolves to how it ended. */
+/**
+ * Starts `ims` in a process group of its own, sends `signal` after `delayMs`, and resolves to how
+ * it ended. SIGINT goes to the whole group, as a terminal's Ctrl-C does (VBoxManage then gets it
+ * too); SIGTERM and SIGKILL to `ims` alone, as `timeout` and `kill` do.
+ */
 function interrupted(words: readonly string[], signal: Signal, delayMs: number): Promise<ImsRun> {
   return new Promise((resolvePromise, reject) => {
     const child: ChildProcess = spawn(process.execPath, [IMS_BIN, ...words], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env() },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    const send = () => {
+      try {
+        if (signal === 'SIGINT' && child.pid !== undefined) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch {
+        // Already ended.
+      }
+    };
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill(signal), delayMs);
+    const timer = setTimeout(send, delayMs);
     child.on('error', reject);
     child.on('close', (code, killedBy) => {
       clearTimeout(timer);
