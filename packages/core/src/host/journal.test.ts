@@ -3,6 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../services/logger.js';
+import { processStartTime } from '../state/process-alive.js';
 import { ImsHost } from './ims-host.js';
 import { newOwner, newPendingOperation, ownerOf } from './journal.js';
 import { createWorkDir, removeWorkDir, workDirLeftovers } from './work-dirs.js';
@@ -24,10 +25,20 @@ describe('whose a journal entry is', () => {
     expect(ownerOf(mine)).toBe('self');
     // Our pid with a token this process never issued: a dead process that had the same pid.
     expect(ownerOf({ ...mine, token: 'someone-else' })).toBe('dead');
-    expect(ownerOf({ ...mine, pid: process.ppid, token: 'x' })).toBe('alive');
+    // Without a start time (no /proc where it was written), a live pid is taken at its word.
+    expect(ownerOf({ pid: process.ppid, hostname: hostname(), token: 'x' })).toBe('alive');
     expect(ownerOf({ ...mine, pid: DEAD_PID })).toBe('dead');
     expect(ownerOf({ ...mine, hostname: `not-${hostname()}` })).toBe('elsewhere');
     expect(ownerOf({ ...mine, pid: 0, hostname: '' })).toBe('dead');
+  });
+
+  it('knows a live process that got the pid of a dead one later (pids are reused) by its start time', () => {
+    const parent = { pid: process.ppid, hostname: hostname(), token: 'x' };
+    const started = processStartTime(process.ppid);
+    expect(started, 'this test needs /proc').toMatch(/^\d+$/);
+    expect(ownerOf({ ...parent, processStart: started })).toBe('alive');
+    expect(ownerOf({ ...parent, processStart: String(Number(started) + 1) })).toBe('dead');
+    expect(newPendingOperation('vm-create', 'lab', 'web2').processStart).toBe(processStartTime(process.pid));
   });
 
   it('keys VM creates by VM name alone (names are unique across configurations), imports by configuration too', () => {

@@ -78,12 +78,14 @@ export async function workDirLeftovers(host: ImsHost, now = Date.now()): Promise
   return found;
 }
 
-async function readOwner(dir: string): Promise<{ pid: number; hostname: string; token: string } | undefined> {
+async function readOwner(
+  dir: string,
+): Promise<{ pid: number; hostname: string; token: string; processStart?: string } | undefined> {
   try {
     const value = JSON.parse(await readFile(join(dir, OWNER_FILE), 'utf8')) as Record<string, unknown>;
-    const { pid, hostname, token } = value;
+    const { pid, hostname, token, processStart } = value;
     if (typeof pid === 'number' && typeof hostname === 'string' && typeof token === 'string') {
-      return { pid, hostname, token };
+      return { pid, hostname, token, ...(typeof processStart === 'string' ? { processStart } : {}) };
     }
   } catch {
     // Missing or unreadable: treated as unowned.

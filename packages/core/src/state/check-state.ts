@@ -50,7 +50,7 @@ function checkPending(value: unknown, key: string, at: string): void {
   for (const field of ['config', 'name', 'hostname', 'token', 'startedAt'] as const) {
     stringAt(entry[field], childPath(at, field));
   }
-  for (const field of ['template', 'workDir'] as const) {
+  for (const field of ['template', 'workDir', 'processStart'] as const) {
     if (entry[field] !== undefined) stringAt(entry[field], childPath(at, field));
   }
   numberAt(entry.pid, childPath(at, 'pid'));

@@ -118,6 +118,8 @@ export interface PendingOperation {
   pid: number;
   /** Its host name (a pid means nothing on another host). */
   hostname: string;
+  /** When that process started (Linux `/proc` start time), to tell it from a later process with the same pid. */
+  processStart?: string;
   /** Unique per operation: tells this process's own entries from a dead namesake's with the same pid. */
   token: string;
   /** When it started (ISO 8601). */
