@@ -34,7 +34,7 @@ describe('whose a journal entry is', () => {
 
   it('knows a live process that got the pid of a dead one later (pids are reused) by its start time', () => {
     const parent = { pid: process.ppid, hostname: hostname(), token: 'x' };
-    const started = processStartTime(process.ppid);
+    const started = processStartTime(process.ppid) ?? '';
     expect(started, 'this test needs /proc').toMatch(/^\d+$/);
     expect(ownerOf({ ...parent, processStart: started })).toBe('alive');
     expect(ownerOf({ ...parent, processStart: String(Number(started) + 1) })).toBe('dead');
