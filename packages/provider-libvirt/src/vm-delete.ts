@@ -5,7 +5,7 @@
  */
 import { posix } from 'node:path';
 import { assertValidName, type DeleteOptions } from '@ims/spi';
-import { invalidState, lookupVm, readDomain, stateOf } from './domains.js';
+import { findVm, invalidState, lookupVm, readDomain, stateOf, vmNotFound } from './domains.js';
 import type { ProviderEnv } from './env.js';
 import { allVmVolumes, consoleLogPath, TEMPLATE_VOLUME_PREFIX } from './names.js';
 import { DomainState, formatUuid, libvirtErrorCode, UndefineFlags, VirErr } from './rpc/index.js';
@@ -14,6 +14,9 @@ import { deleteVolumes } from './storage.js';
 /** Deletes a VM and all its storage; a running one only with `force`. */
 export async function deleteVm(env: ProviderEnv, name: string, options: DeleteOptions): Promise<void> {
   assertValidName('vm', name);
+  // Rolling back an interrupted create: before the domain is defined, only its volumes exist.
+  if (options.incomplete && (await removeVolumesWithoutDomain(env, name))) return;
+  if (options.incomplete) options = { ...options, force: true };
   const configName = env.context.configName;
   await env.connection.use(
     async (client) => {
@@ -64,6 +67,27 @@ export async function deleteVm(env: ProviderEnv, name: string, options: DeleteOp
       }
       await env.owners.forget(formatUuid(domain.uuid));
       env.context.logger.info('VM deleted', { vm: name, volumes });
+    },
+    { retry: true },
+  );
+}
+
+/**
+ * For a rollback (`incomplete`): when no domain of that name exists, removes the volumes a create
+ * makes before it defines the domain (named after the VM, in IMS's pool, never a template's) and
+ * says whether it handled the rollback; `IMS_VM_NOT_FOUND` when there were none either. With a
+ * domain it returns false: the domain's metadata decides as for any delete.
+ */
+async function removeVolumesWithoutDomain(env: ProviderEnv, name: string): Promise<boolean> {
+  return env.connection.use(
+    async (client) => {
+      if ((await findVm(client, name)) !== undefined) return false;
+      const pool = await env.pool(client);
+      const names = allVmVolumes(name).filter((v) => !v.startsWith(TEMPLATE_VOLUME_PREFIX));
+      const deleted = await deleteVolumes(client, pool, names);
+      if (deleted.length === 0) throw vmNotFound(name, client.name);
+      env.context.logger.info('volumes of a half-made VM removed', { vm: name, volumes: deleted });
+      return true;
     },
     { retry: true },
   );
