@@ -38,7 +38,7 @@ function view(record: ConfigRecord, secretNames: readonly string[], vms: number)
 
 /**
  * Creates a configuration: options checked against the provider's schema (defaults applied), secret
- * options into secrets.json, the rest into state.json. Loads the provider's plugin (exit 4 if broken).
+ * options into secrets.json under a new secrets id, the rest into state.json. Loads the provider's plugin (exit 4 if broken).
  */
 export async function createConfig(
   host: ImsHost,
@@ -50,43 +50,30 @@ export async function createConfig(
   const plugin = await host.registry.plugin(providerId);
   const complete = await validateConfig(plugin.configSchema, options, plugin.id);
   const { plain, secrets } = splitSecrets(plugin.configSchema, complete);
-  const record: ConfigRecord = {
-    name,
-    provider: plugin.id,
-    options: plain,
-    createdAt: new Date().toISOString(),
-    schemaDigest: schemaDigest(plugin.configSchema),
-    templates: {},
-  };
-  // Secrets first: a config without its secrets must never be visible. If the state update then
-  // fails (name taken), the secrets entry is rolled back.
-  const hadSecrets = Object.keys(secrets).length > 0;
-  if (hadSecrets) {
-    await host.store.updateSecrets((all) => {
-      if (!(name in all)) all[name] = secrets;
-    });
-  }
-  try {
-    await host.store.update((state) => {
-      if (state.configs[name]) {
-        throw new ImsError(
-          'IMS_ALREADY_EXISTS',
-          `A configuration named "${name}" already exists (provider ${state.configs[name].provider}).`,
-          {
-            hint: 'Pick another name, or delete the old one with `ims config delete`.',
-          },
-        );
-      }
-      state.configs[name] = record;
-    });
-  } catch (error) {
-    if (hadSecrets) {
-      await host.store.updateSecrets((all) => {
-        if (JSON.stringify(all[name]) === JSON.stringify(secrets)) delete all[name];
-      });
+  // One update: the configuration and its secrets are saved together (see the state store). Its
+  // secrets get a fresh id, so nothing left by an earlier configuration of that name is ever seen.
+  const record = await host.store.update((state, storedSecrets) => {
+    if (state.configs[name]) {
+      throw new ImsError(
+        'IMS_ALREADY_EXISTS',
+        `A configuration named "${name}" already exists (provider ${state.configs[name].provider}).`,
+        {
+          hint: 'Pick another name, or delete the old one with `ims config delete`.',
+        },
+      );
     }
-    throw error;
-  }
+    const created: ConfigRecord = {
+      name,
+      provider: plugin.id,
+      secretsId: storedSecrets.add(secrets),
+      options: plain,
+      createdAt: new Date().toISOString(),
+      schemaDigest: schemaDigest(plugin.configSchema),
+      templates: {},
+    };
+    state.configs[name] = created;
+    return created;
+  });
   return view(record, Object.keys(secrets), 0);
 }
 
@@ -103,18 +90,15 @@ export async function updateConfig(
   assertValidName('configuration', name);
   const record = await host.config(name);
   const plugin = await host.registry.plugin(record.provider);
-  const current = { ...record.options, ...(await host.store.readSecrets(name)) };
+  const current = { ...record.options, ...(await host.store.readSecrets(record)) };
   const complete = await validateConfig(plugin.configSchema, { ...current, ...changes }, plugin.id);
   const { plain, secrets } = splitSecrets(plugin.configSchema, complete);
   const digest = schemaDigest(plugin.configSchema);
-  // Secrets first, as at creation: the state never names options whose secrets are not written.
-  await host.store.updateSecrets((all) => {
-    if (Object.keys(secrets).length > 0) all[name] = secrets;
-    else delete all[name];
-  });
   let updated: ConfigRecord | undefined;
   let vms = 0;
-  await host.store.update((state) => {
+  // Options and secrets change in one update: changed secrets are a new entry the configuration
+  // switches to, and the old entry goes with the same update.
+  await host.store.update((state, storedSecrets) => {
     const stored = state.configs[name];
     if (!stored) {
       throw new ImsError('IMS_CONFIG_NOT_FOUND', `No configuration named "${name}".`, {
@@ -123,10 +107,20 @@ export async function updateConfig(
     }
     stored.options = plain;
     stored.schemaDigest = digest;
+    if (!sameSecrets(storedSecrets.get(stored.secretsId), secrets)) {
+      stored.secretsId = storedSecrets.add(secrets);
+    }
     updated = stored;
     vms = Object.values(state.vms).filter((v) => v.config === name).length;
   });
   return view(updated as ConfigRecord, Object.keys(secrets), vms);
+}
+
+function sameSecrets(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key])
+  );
 }
 
 /** Every configuration, secrets masked, sorted by name. */
@@ -135,7 +129,7 @@ export async function listConfigs(host: ImsHost): Promise<ConfigView[]> {
   const vmsPer = countVms(Object.values(state.vms).map((v) => v.config));
   const views = await Promise.all(
     Object.values(state.configs).map(async (c) =>
-      view(c, Object.keys(await host.store.readSecrets(c.name)), vmsPer.get(c.name) ?? 0),
+      view(c, Object.keys(await host.store.readSecrets(c)), vmsPer.get(c.name) ?? 0),
     ),
   );
   return views.sort((a, b) => compareText(a.name, b.name));
@@ -153,7 +147,7 @@ export async function showConfig(host: ImsHost, name: string): Promise<ConfigVie
   const record = await host.config(name);
   const state = await host.store.read();
   const vms = Object.values(state.vms).filter((v) => v.config === name).length;
-  return view(record, Object.keys(await host.store.readSecrets(name)), vms);
+  return view(record, Object.keys(await host.store.readSecrets(record)), vms);
 }
 
 /** Connects through the configuration's provider and says what is there. */
@@ -188,10 +182,8 @@ export async function deleteConfig(host: ImsHost, name: string): Promise<void> {
         },
       );
     }
+    // Its secrets entry is now named by no configuration: the same update removes it.
     delete state.configs[name];
-  });
-  await host.store.updateSecrets((all) => {
-    delete all[name];
   });
   await rm(join(host.home, 'data', name), { recursive: true, force: true });
 }

@@ -111,7 +111,7 @@ export class ImsHost {
     const plugin = await this.registry.plugin(record.provider);
     let scope = this.#scopes.get(configName);
     if (scope === undefined) {
-      const secrets = await this.store.readSecrets(configName);
+      const secrets = await this.store.readSecrets(record);
       const options = { ...record.options, ...secrets };
       // Options are checked when written; they are checked again only when the provider's schema
       // changed since (which also keeps the validator off the path of everyday commands).

@@ -1,4 +1,3 @@
-import { CURRENT_STATE_VERSION } from './model.js';
 import {
   arrayAt,
   childPath,
@@ -13,13 +12,30 @@ import {
   stringMapAt,
 } from './shape.js';
 
-/** The first way `doc` is not a valid version-1 state document, or `undefined` if it is one. */
+/** The first way `doc` is not a valid version-2 (current) state document, or `undefined` if it is one. */
+export function stateV2Problem(doc: unknown): string | undefined {
+  return stateProblem(doc, 2);
+}
+
+/** The first way `doc` is not a valid version-1 state document: version 2 without secrets ids. */
 export function stateV1Problem(doc: unknown): string | undefined {
+  return stateProblem(doc, 1);
+}
+
+function stateProblem(doc: unknown, version: 1 | 2): string | undefined {
   return firstProblem(() => {
     const root = objectAt(doc, 'the document');
-    if (root.version !== CURRENT_STATE_VERSION) fail('version', String(CURRENT_STATE_VERSION));
+    if (root.version !== version) fail('version', String(version));
+    const secretsIds = new Set<string>();
     for (const [key, config] of Object.entries(objectAt(root.configs, 'configs'))) {
-      checkConfig(config, key, childPath('configs', key));
+      const at = childPath('configs', key);
+      checkConfig(config, key, at);
+      if (version === 2) {
+        // Two configurations sharing an entry would share (and sweep) each other's secrets.
+        const id = stringAt((config as Record<string, unknown>).secretsId, childPath(at, 'secretsId'));
+        if (id === '' || secretsIds.has(id)) fail(childPath(at, 'secretsId'), 'a unique, non-empty id');
+        secretsIds.add(id);
+      }
     }
     for (const [key, vm] of Object.entries(objectAt(root.vms, 'vms'))) {
       checkVm(vm, key, childPath('vms', key));

@@ -5,19 +5,24 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { imsRejection } from '../../test/rejection.js';
 import { deadPid, makeTempDir, modeOf, removeTempDirs } from '../../test/state/helpers.js';
 import { createFileStateStore, resolveImsHome } from './file-store.js';
-import type { ConfigRecord, StateV1 } from './model.js';
-import { serializeSecrets } from './secrets-document.js';
+import type { ConfigRecord, StateV2 } from './model.js';
+import { legacySecretsId, serializeSecrets } from './secrets-document.js';
 
 afterEach(removeTempDirs);
 
 const NOW = new Date('2024-05-06T07:08:09.000Z');
 
-function config(name: string, options: Record<string, unknown> = {}): ConfigRecord {
-  return { name, provider: 'libvirt', options, createdAt: NOW.toISOString(), templates: {} };
+function config(name: string, options: Record<string, unknown> = {}, secretsId = `id-${name}`): ConfigRecord {
+  return { name, provider: 'libvirt', secretsId, options, createdAt: NOW.toISOString(), templates: {} };
 }
 
-async function readState(home: string): Promise<StateV1> {
-  return JSON.parse(await readFile(join(home, 'state.json'), 'utf8')) as StateV1;
+async function readState(home: string): Promise<StateV2> {
+  return JSON.parse(await readFile(join(home, 'state.json'), 'utf8')) as StateV2;
+}
+
+/** The raw secrets.json document. */
+async function readSecretsFile(home: string): Promise<{ version: number; entries: Record<string, unknown> }> {
+  return JSON.parse(await readFile(join(home, 'secrets.json'), 'utf8'));
 }
 
 describe('resolveImsHome', () => {
@@ -37,8 +42,8 @@ describe('file state store', () => {
   it('reads an empty state without creating anything', async () => {
     const home = join(await makeTempDir(), 'ims');
     const store = createFileStateStore(home);
-    expect(await store.read()).toEqual({ version: 1, configs: {}, vms: {} });
-    expect(await store.readSecrets('lab')).toEqual({});
+    expect(await store.read()).toEqual({ version: 2, configs: {}, vms: {} });
+    expect(await store.readSecrets({ secretsId: 'lab' })).toEqual({});
     expect(existsSync(home)).toBe(false);
   });
 
@@ -51,7 +56,7 @@ describe('file state store', () => {
     });
     expect(result).toBe('added');
     expect(await modeOf(home)).toBe(0o700);
-    expect(await readState(home)).toEqual({ version: 1, configs: { lab: config('lab') }, vms: {} });
+    expect(await readState(home)).toEqual({ version: 2, configs: { lab: config('lab') }, vms: {} });
     expect((await store.read()).configs.lab).toEqual(config('lab'));
     expect((await readdir(home)).sort()).toEqual(['state.json']);
   });
@@ -131,26 +136,26 @@ describe('file state store', () => {
     expect(existsSync(join(home, 'state.json'))).toBe(false);
   });
 
-  it('migrates a version-0 file on load and saves it as version 1 on the next update', async () => {
+  it('migrates a version-0 file on load and saves it as version 2 on the next update', async () => {
     const home = await makeTempDir();
     const v0 = `${JSON.stringify({ configs: [{ name: 'lab', provider: 'libvirt', options: { uri: 'qemu:///system' } }], vms: [] })}\n`;
     await writeFile(join(home, 'state.json'), v0);
     const store = createFileStateStore(home, { now: () => NOW });
     expect(await store.read()).toEqual({
-      version: 1,
-      configs: { lab: config('lab', { uri: 'qemu:///system' }) },
+      version: 2,
+      configs: { lab: config('lab', { uri: 'qemu:///system' }, legacySecretsId('lab')) },
       vms: {},
     });
     expect(await readFile(join(home, 'state.json'), 'utf8')).toBe(v0);
     await store.update(() => undefined);
-    expect((await readState(home)).version).toBe(1);
+    expect((await readState(home)).version).toBe(2);
     expect(await readFile(join(home, 'state.json.bak'), 'utf8')).toBe(v0);
   });
 
   it('refuses a state.json from a newer IMS and leaves it untouched', async () => {
     const home = await makeTempDir();
     const path = join(home, 'state.json');
-    const future = JSON.stringify({ version: 2, configs: {}, vms: {}, quotas: {} });
+    const future = JSON.stringify({ version: 3, configs: {}, vms: {}, quotas: {} });
     await writeFile(path, future);
     const before = await stat(path);
     const store = createFileStateStore(home);
@@ -159,7 +164,7 @@ describe('file state store', () => {
       const error = await imsRejection(attempt);
       expect(error.code).toBe('IMS_STATE_TOO_NEW');
       expect(error.message).toBe(
-        `state.json at ${path} was written by a newer IMS (state version 2; this IMS reads up to 1).`,
+        `state.json at ${path} was written by a newer IMS (state version 3; this IMS reads up to 2).`,
       );
       expect(error.hint).toContain('IMS_HOME');
     }
@@ -228,53 +233,145 @@ describe('file state store', () => {
 });
 
 describe('secrets', () => {
+  /** Adds a configuration named `name` with `secrets`; resolves to its record. */
+  async function addConfig(
+    store: ReturnType<typeof createFileStateStore>,
+    name: string,
+    secrets: Record<string, string>,
+  ): Promise<ConfigRecord> {
+    return store.update((draft, stored) => {
+      draft.configs[name] = config(name, {}, stored.add(secrets));
+      return draft.configs[name];
+    });
+  }
+
   it('creates secrets.json with mode 0600 even under a permissive umask, and keeps it 0600 on rewrite', async () => {
     const home = await makeTempDir();
     const store = createFileStateStore(home);
     const path = join(home, 'secrets.json');
     const previous = process.umask(0o000);
+    let lab: ConfigRecord;
+    let ovm: ConfigRecord;
     try {
-      await store.updateSecrets((all) => {
-        all.lab = { password: 'hunter2' };
-      });
+      lab = await addConfig(store, 'lab', { password: 'hunter2', passphrase: 'open sesame' });
       expect(await modeOf(path)).toBe(0o600);
-      await store.updateSecrets((all) => {
-        all.lab = { ...all.lab, passphrase: 'open sesame' };
-        all.ovm = { password: 'pw' };
-      });
+      ovm = await addConfig(store, 'ovm', { password: 'pw' });
       expect(await modeOf(path)).toBe(0o600);
     } finally {
       process.umask(previous);
     }
-    expect(await store.readSecrets('lab')).toEqual({ password: 'hunter2', passphrase: 'open sesame' });
-    expect(await store.readSecrets('ovm')).toEqual({ password: 'pw' });
-    expect(await store.readSecrets('none')).toEqual({});
+    expect(lab.secretsId).toMatch(/^[0-9a-f]{32}$/);
+    expect(await store.readSecrets(lab)).toEqual({ password: 'hunter2', passphrase: 'open sesame' });
+    expect(await store.readSecrets(ovm)).toEqual({ password: 'pw' });
+    expect(await store.readSecrets({ secretsId: 'none' })).toEqual({});
+    // Not even a name on Object.prototype reads as an entry.
+    expect(await store.readSecrets({ secretsId: 'constructor' })).toEqual({});
   });
 
   it('returns a copy that does not change the stored secrets', async () => {
     const home = await makeTempDir();
     const store = createFileStateStore(home);
-    await store.updateSecrets((all) => {
-      all.lab = { password: 'a' };
-    });
-    const copy = await store.readSecrets('lab');
+    const lab = await addConfig(store, 'lab', { password: 'a' });
+    const copy = await store.readSecrets(lab);
     copy.password = 'b';
-    expect(await store.readSecrets('lab')).toEqual({ password: 'a' });
+    expect(await store.readSecrets(lab)).toEqual({ password: 'a' });
+  });
+
+  it('gives a configuration without secrets an id but writes no secrets.json', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    const lab = await addConfig(store, 'lab', {});
+    expect(lab.secretsId).toMatch(/^[0-9a-f]{32}$/);
+    expect(existsSync(join(home, 'secrets.json'))).toBe(false);
+  });
+
+  it('never hands a re-created configuration the secrets of the one deleted before it', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    const old = await addConfig(store, 'lab', { password: 'old-password' });
+    await store.update((draft) => {
+      delete draft.configs.lab;
+    });
+    // The deleting update itself removed the entry.
+    expect(JSON.stringify(await readSecretsFile(home))).not.toContain('old-password');
+    const again = await addConfig(store, 'lab', {});
+    expect(again.secretsId).not.toBe(old.secretsId);
+    expect(await store.readSecrets(again)).toEqual({});
+  });
+
+  it('never reads, and removes on the next update, entries no configuration names', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    const lab = await addConfig(store, 'lab', { password: 'kept' });
+    // What a process killed between its writes leaves: an entry the state does not name.
+    const entries = { [lab.secretsId]: { password: 'kept' }, deadbeef: { password: 'orphan' } };
+    await writeFile(join(home, 'secrets.json'), serializeSecrets(entries), { mode: 0o600 });
+    await store.update(() => undefined);
+    expect((await readSecretsFile(home)).entries).toEqual({ [lab.secretsId]: { password: 'kept' } });
+  });
+
+  it('saves neither the state nor the secrets when the update throws', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    await expect(
+      store.update((draft, stored) => {
+        draft.configs.lab = config('lab', {}, stored.add({ password: 'never-saved' }));
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await readdir(home)).toEqual([]);
+  });
+
+  it('gives a changed secret a new entry and drops the old one in the same update', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    const lab = await addConfig(store, 'lab', { password: 'first' });
+    const updated = await store.update((draft, stored) => {
+      const record = draft.configs.lab as ConfigRecord;
+      expect(stored.get(record.secretsId)).toEqual({ password: 'first' });
+      record.secretsId = stored.add({ password: 'second' });
+      return record;
+    });
+    expect(updated.secretsId).not.toBe(lab.secretsId);
+    expect((await readSecretsFile(home)).entries).toEqual({ [updated.secretsId]: { password: 'second' } });
+  });
+
+  it('reads version-1 files (secrets keyed by name) and rewrites both as version 2, secrets kept', async () => {
+    const home = await makeTempDir();
+    const { secretsId: _omitted, ...v1Config } = config('lab');
+    await writeFile(
+      join(home, 'state.json'),
+      JSON.stringify({ version: 1, configs: { lab: v1Config }, vms: {} }),
+    );
+    await writeFile(
+      join(home, 'secrets.json'),
+      JSON.stringify({ version: 1, configs: { lab: { password: 'pw' }, gone: { password: 'orphan' } } }),
+      { mode: 0o600 },
+    );
+    const store = createFileStateStore(home);
+    const lab = (await store.read()).configs.lab as ConfigRecord;
+    expect(lab.secretsId).toBe(legacySecretsId('lab'));
+    expect(await store.readSecrets(lab)).toEqual({ password: 'pw' });
+    await store.update(() => undefined);
+    expect((await readState(home)).configs.lab?.secretsId).toBe(legacySecretsId('lab'));
+    expect(await readSecretsFile(home)).toEqual({
+      version: 2,
+      entries: { [legacySecretsId('lab')]: { password: 'pw' } },
+    });
   });
 
   it('narrows a pre-existing 0644 secrets.json to 0600 on read and on update', async () => {
     const home = await makeTempDir();
     const store = createFileStateStore(home);
+    const lab = await addConfig(store, 'lab', { password: 'x' });
     const path = join(home, 'secrets.json');
-    // Already in the store's own format, so the update below has nothing to rewrite.
-    await writeFile(path, serializeSecrets({ lab: { password: 'x' } }));
     await chmod(path, 0o644);
-    expect(await store.readSecrets('lab')).toEqual({ password: 'x' });
+    expect(await store.readSecrets(lab)).toEqual({ password: 'x' });
     expect(await modeOf(path)).toBe(0o600);
 
     await chmod(path, 0o644);
     const before = await stat(path);
-    await store.updateSecrets(() => undefined);
+    await store.update(() => undefined);
     expect(await modeOf(path)).toBe(0o600);
     expect((await stat(path)).ino).toBe(before.ino);
   });
@@ -282,10 +379,10 @@ describe('secrets', () => {
   it('reports a corrupt secrets.json without quoting its content', async () => {
     const home = await makeTempDir();
     const store = createFileStateStore(home);
-    await writeFile(join(home, 'secrets.json'), '{"version":1,"configs":{"lab":{"password":"hunter2" x}}}', {
+    await writeFile(join(home, 'secrets.json'), '{"version":2,"entries":{"lab":{"password":"hunter2" x}}}', {
       mode: 0o600,
     });
-    const error = await imsRejection(store.readSecrets('lab'));
+    const error = await imsRejection(store.readSecrets({ secretsId: 'lab' }));
     expect(error.code).toBe('IMS_STATE_CORRUPT');
     expect(error.message).toContain(join(home, 'secrets.json'));
     expect(
@@ -298,12 +395,12 @@ describe('secrets', () => {
     const home = await makeTempDir();
     const store = createFileStateStore(home);
     const error = await imsRejection(
-      store.updateSecrets((all) => {
-        (all as Record<string, unknown>).lab = { password: 12345678 };
+      store.update((draft, stored) => {
+        draft.configs.lab = config('lab', {}, stored.add({ password: 12345678 as unknown as string }));
       }),
     );
     expect(error.code).toBe('IMS_INTERNAL');
-    expect(error.message).toContain('configs.lab.password');
+    expect(error.message).toContain('password');
     expect(error.message).not.toContain('12345678');
     expect(existsSync(join(home, 'secrets.json'))).toBe(false);
   });

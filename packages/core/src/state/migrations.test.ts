@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { stateV1Problem } from './check-state.js';
-import { loadStateDocument, MIGRATIONS, migrateV0ToV1, type StateV0 } from './migrations.js';
-import { CURRENT_STATE_VERSION, emptyState, type StateV1 } from './model.js';
+import { stateV2Problem } from './check-state.js';
+import {
+  loadStateDocument,
+  MIGRATIONS,
+  migrateV0ToV1,
+  migrateV1ToV2,
+  type StateV0,
+  type StateV1,
+} from './migrations.js';
+import { CURRENT_STATE_VERSION, emptyState, type StateV2 } from './model.js';
+import { legacySecretsId } from './secrets-document.js';
 
 const PATH = '/home/u/.ims/state.json';
 const NOW = new Date('2024-05-06T07:08:09.000Z');
@@ -54,21 +62,28 @@ const v1: StateV1 = {
   vms: {},
 };
 
+const v2: StateV2 = {
+  version: 2,
+  configs: { lab: { ...v1.configs.lab!, secretsId: '0123456789abcdef0123456789abcdef' } },
+  vms: {},
+};
+
 describe('state migrations', () => {
   it('lists one migration per older version, in order', () => {
     expect(MIGRATIONS).toHaveLength(CURRENT_STATE_VERSION);
     expect(MIGRATIONS.map((migration) => migration.from)).toEqual([...MIGRATIONS.keys()]);
   });
 
-  it('migrates a version-0 document (no version field) to version 1', () => {
+  it('migrates a version-0 document (no version field) to version 2', () => {
     const loaded = load(v0);
     expect(loaded.diskVersion).toBe(0);
     expect(loaded.state).toEqual({
-      version: 1,
+      version: 2,
       configs: {
         lab: {
           name: 'lab',
           provider: 'libvirt',
+          secretsId: legacySecretsId('lab'),
           options: { uri: 'qemu:///system' },
           createdAt: NOW.toISOString(),
           templates: {},
@@ -76,6 +91,7 @@ describe('state migrations', () => {
         ovm1: {
           name: 'ovm1',
           provider: 'ovm',
+          secretsId: legacySecretsId('ovm1'),
           options: { host: 'ovm.example', port: 7002 },
           createdAt: NOW.toISOString(),
           templates: {},
@@ -83,7 +99,7 @@ describe('state migrations', () => {
       },
       vms: { web1: { ...v0.vms[0], createdAt: NOW.toISOString() } },
     });
-    expect(stateV1Problem(loaded.state)).toBeUndefined();
+    expect(stateV2Problem(loaded.state)).toBeUndefined();
   });
 
   it('treats an explicit version 0 like a missing one', () => {
@@ -98,15 +114,28 @@ describe('state migrations', () => {
     expect(input.configs[0]!.options.uri).toBe('qemu:///system');
   });
 
-  it('loads a valid version-1 document unchanged', () => {
-    expect(load(v1)).toEqual({ state: v1, diskVersion: 1 });
+  it('migrates a version-1 document to version 2: secrets ids derived from the names secrets.json used', () => {
+    const loaded = load(v1);
+    expect(loaded.diskVersion).toBe(1);
+    expect(loaded.state).toEqual({
+      version: 2,
+      configs: { lab: { ...v1.configs.lab, secretsId: 'v1:lab' } },
+      vms: {},
+    });
+    const input = structuredClone(v1);
+    migrateV1ToV2(input).configs.lab!.options.changed = true;
+    expect(input).toEqual(v1);
+  });
+
+  it('loads a valid version-2 document unchanged', () => {
+    expect(load(v2)).toEqual({ state: v2, diskVersion: 2 });
   });
 
   it('refuses a newer version with IMS_STATE_TOO_NEW', () => {
     const error = thrown(() => load({ version: 7, whatever: true }));
     expect(error.code).toBe('IMS_STATE_TOO_NEW');
     expect(error.message).toBe(
-      `state.json at ${PATH} was written by a newer IMS (state version 7; this IMS reads up to 1).`,
+      `state.json at ${PATH} was written by a newer IMS (state version 7; this IMS reads up to 2).`,
     );
     expect(error.hint).toMatch(/upgrade IMS/i);
     expect(error.hint).toContain('IMS_HOME');
@@ -147,6 +176,16 @@ describe('state migrations', () => {
       'a v1 template without importedAt',
       { ...v1, configs: { lab: { ...v1.configs.lab, templates: { t: { name: 't' } } } } },
       'configs.lab.templates.t.importedAt',
+    ],
+    [
+      'a v2 config without a secrets id',
+      { ...v2, configs: { lab: { ...v1.configs.lab } } },
+      'configs.lab.secretsId must be a string',
+    ],
+    [
+      'two v2 configs sharing a secrets id',
+      { ...v2, configs: { ...v2.configs, b: { ...v2.configs.lab, name: 'b' } } },
+      'configs.b.secretsId must be a unique, non-empty id',
     ],
     [
       'a v0 document with map configs',

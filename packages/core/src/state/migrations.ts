@@ -1,6 +1,7 @@
 import { ImsError } from '@ims/spi';
-import { checkVmFields, stateV1Problem } from './check-state.js';
-import { type ConfigRecord, CURRENT_STATE_VERSION, type StateV1, type VmRecord } from './model.js';
+import { checkVmFields, stateV1Problem, stateV2Problem } from './check-state.js';
+import { type ConfigRecord, CURRENT_STATE_VERSION, type StateV2, type VmRecord } from './model.js';
+import { legacySecretsId } from './secrets-document.js';
 import { arrayAt, childPath, fail, firstProblem, isPlainObject, objectAt, stringAt } from './shape.js';
 import { stateCorruptError, stateTooNewError } from './state-errors.js';
 
@@ -23,6 +24,19 @@ export interface StateV0 {
   configs: ConfigV0[];
   /** VMs, in creation order. */
   vms: VmV0[];
+}
+
+/** A configuration in the version-1 layout: a version-2 record without its secrets id. */
+export type ConfigV1 = Omit<ConfigRecord, 'secretsId'>;
+
+/** The version-1 layout: `secrets.json` was keyed by configuration name. */
+export interface StateV1 {
+  /** Always 1. */
+  version: 1;
+  /** Configurations by name. */
+  configs: Record<string, ConfigV1>;
+  /** VMs by name. */
+  vms: Record<string, VmRecord>;
 }
 
 /** What a migration may know about the world, passed in so migrations stay pure. */
@@ -69,7 +83,7 @@ export function stateV0Problem(doc: unknown): string | undefined {
 
 /** Version 0 → 1: arrays become maps keyed by name; configurations gain `templates` and timestamps. */
 export function migrateV0ToV1(doc: StateV0, context: MigrationContext): StateV1 {
-  const configs: Record<string, ConfigRecord> = {};
+  const configs: Record<string, ConfigV1> = {};
   for (const config of doc.configs) {
     configs[config.name] = {
       name: config.name,
@@ -84,9 +98,24 @@ export function migrateV0ToV1(doc: StateV0, context: MigrationContext): StateV1 
   return { version: 1, configs, vms };
 }
 
+/**
+ * Version 1 → 2: each configuration gets the secrets id its `secrets.json` entry is found under.
+ * Version 1 keyed secrets by name; the id is derived from the name (see {@link legacySecretsId}),
+ * and `secrets.json` version 1 is read under the same ids, so the two files agree whichever is
+ * rewritten first. Configurations created from now on get random ids.
+ */
+export function migrateV1ToV2(doc: StateV1): StateV2 {
+  const configs: Record<string, ConfigRecord> = {};
+  for (const [key, config] of Object.entries(doc.configs)) {
+    configs[key] = { ...structuredClone(config), secretsId: legacySecretsId(config.name) };
+  }
+  return { version: 2, configs, vms: structuredClone(doc.vms) };
+}
+
 /** Every migration in order; `MIGRATIONS[n]` reads version `n`. Adding version 2 is one more entry. */
 export const MIGRATIONS: readonly Migration[] = [
   { from: 0, problem: stateV0Problem, up: (doc, context) => migrateV0ToV1(doc as StateV0, context) },
+  { from: 1, problem: stateV1Problem, up: (doc) => migrateV1ToV2(doc as StateV1) },
 ];
 
 /** Where a state document came from, for error messages. */
@@ -102,7 +131,7 @@ export interface StateSource {
 /** A loaded state document and the version it had on disk. */
 export interface LoadedState {
   /** The document, migrated to the current version. */
-  state: StateV1;
+  state: StateV2;
   /** The version found on disk (0 for a document without `version`). */
   diskVersion: number;
 }
@@ -141,7 +170,7 @@ export function loadStateDocument(text: string, source: StateSource): LoadedStat
     if (problem !== undefined) throw corrupt(`${problem} (state version ${version})`);
     current = migration.up(current, context);
   }
-  const problem = stateV1Problem(current);
+  const problem = stateV2Problem(current);
   if (problem !== undefined) throw corrupt(problem);
-  return { state: current as StateV1, diskVersion };
+  return { state: current as StateV2, diskVersion };
 }

@@ -1,12 +1,12 @@
 import type { StaticAddress } from '@ims/spi';
 
 /** The state document version this IMS writes and reads natively. */
-export const CURRENT_STATE_VERSION = 1;
+export const CURRENT_STATE_VERSION = 2;
 
-/** The state document (`IMS_HOME/state.json`), version 1. */
-export interface StateV1 {
+/** The state document (`IMS_HOME/state.json`), version 2. */
+export interface StateV2 {
   /** Document version, always {@link CURRENT_STATE_VERSION}. */
-  version: 1;
+  version: 2;
   /** Configurations by name. */
   configs: Record<string, ConfigRecord>;
   /** VMs by name; names are unique across all configurations. */
@@ -15,8 +15,14 @@ export interface StateV1 {
 
 /** A named configuration: a provider plus its non-secret options. */
 export interface ConfigRecord {
-  /** Configuration name (equal to its key in {@link StateV1.configs}). */
+  /** Configuration name (equal to its key in {@link StateV2.configs}). */
   name: string;
+  /**
+   * Key of this configuration's entry in `secrets.json`: random, never reused, replaced whenever its
+   * secrets change. An entry no configuration names is dead: never read, and removed by the next
+   * write. So a configuration re-created under an old name can never see the old one's secrets.
+   */
+  secretsId: string;
   /** Provider id. */
   provider: string;
   /** Non-secret provider options only; secrets live in `secrets.json`. */
@@ -56,7 +62,7 @@ export interface VmNicRecord {
 
 /** A VM created through IMS. */
 export interface VmRecord {
-  /** VM name (equal to its key in {@link StateV1.vms}). */
+  /** VM name (equal to its key in {@link StateV2.vms}). */
   name: string;
   /** Name of the configuration it belongs to. */
   config: string;
@@ -78,7 +84,7 @@ export interface VmRecord {
   createdAt: string;
 }
 
-/** A fresh, empty version-1 state document. */
-export function emptyState(): StateV1 {
+/** A fresh, empty state document of the current version. */
+export function emptyState(): StateV2 {
   return { version: CURRENT_STATE_VERSION, configs: {}, vms: {} };
 }
