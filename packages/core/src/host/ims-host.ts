@@ -7,6 +7,7 @@ import { PluginRegistry } from '../discovery/registry.js';
 import { defaultSearchRoots } from '../discovery/search-roots.js';
 import { createLogger } from '../services/logger.js';
 import { createFileStateStore } from '../state/file-store.js';
+import { assertSafeHome } from '../state/home.js';
 import type { ConfigRecord } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
 import { createProviderScope, createRootContainer } from './container.js';
@@ -60,6 +61,8 @@ export class ImsHost {
   constructor(options: ImsHostOptions) {
     this.#options = options;
     this.home = options.home;
+    // Its plugins run as this user and its state says where VMs are: refuse one others can change.
+    assertSafeHome(options.home);
     this.registry = new PluginRegistry({
       roots: options.roots ?? defaultSearchRoots(options.home, options.env),
     });

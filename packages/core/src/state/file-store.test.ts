@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { imsRejection } from '../../test/rejection.js';
@@ -403,5 +403,47 @@ describe('secrets', () => {
     expect(error.message).toContain('password');
     expect(error.message).not.toContain('12345678');
     expect(existsSync(join(home, 'secrets.json'))).toBe(false);
+  });
+});
+
+describe('an IMS home others can change', () => {
+  it.each([
+    ['777', 0o777, 'every user', 'chmod 700'],
+    ['770', 0o770, 'its group', 'chmod 700'],
+  ])('is refused with mode %s, reading and writing, changing nothing', async (_label, mode, who, fix) => {
+    const home = await makeTempDir();
+    await writeFile(join(home, 'state.json'), `${JSON.stringify({ version: 2, configs: {}, vms: {} })}\n`);
+    await chmod(home, mode);
+    const store = createFileStateStore(home);
+    const attempts = [
+      () => store.read(),
+      () => store.update(() => 'never'),
+      () => store.readSecrets({ secretsId: 'x' }),
+    ];
+    for (const attempt of attempts) {
+      const error = await imsRejection(attempt());
+      expect(error.code).toBe('IMS_IO_FAILED');
+      expect(error.message).toContain(home);
+      expect(error.message).toContain(who);
+      expect(error.hint).toContain(`${fix} ${home}`);
+    }
+    expect((await readdir(home)).sort()).toEqual(['state.json']);
+  });
+
+  it('is refused when it belongs to another user', async () => {
+    const uid = process.getuid?.();
+    if (uid !== 0) throw new Error('this test changes a directory owner: it must run as root');
+    const home = await makeTempDir();
+    await chown(home, 65534, 65534);
+    const error = await imsRejection(createFileStateStore(home).read());
+    expect(error.code).toBe('IMS_IO_FAILED');
+    expect(error.message).toContain('belongs to uid 65534');
+    expect(error.hint).toContain(`chown 0 ${home}`);
+  });
+
+  it('is accepted when private (0700 or 0755)', async () => {
+    const home = await makeTempDir();
+    await chmod(home, 0o755);
+    expect(await createFileStateStore(home).read()).toEqual({ version: 2, configs: {}, vms: {} });
   });
 });

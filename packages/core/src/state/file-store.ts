@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ImsError, isImsError } from '@ims/spi';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
 import { stateV2Problem } from './check-state.js';
+import { assertSafeHome } from './home.js';
 import { killPoint } from './kill-point.js';
 import { acquireFileLock, type FileLock } from './lock.js';
 import { loadStateDocument } from './migrations.js';
@@ -139,6 +140,7 @@ class FileSecretsDraft implements SecretsDraft {
 
 class FileStateStore implements StateStore {
   private lastRead: { signature: string; state: StateV2 } | undefined;
+  private homeChecked = false;
   private readonly statePath: string;
   private readonly backupPath: string;
   private readonly secretsPath: string;
@@ -155,6 +157,7 @@ class FileStateStore implements StateStore {
   }
 
   async read(): Promise<StateV2> {
+    this.checkHome();
     // A command reads the state several times (the VM, then its configuration, ...), and with
     // many VMs parsing and checking it takes milliseconds each time: the parsed state is kept
     // while the file is unchanged. Every write replaces the file (a new inode), so its identity
@@ -245,6 +248,16 @@ class FileStateStore implements StateStore {
     await this.writeOrFail(this.secretsPath, serializeSecrets(entries));
   }
 
+  /**
+   * Refuses a home others can change (see {@link assertSafeHome}); once it exists and passed, not
+   * again in this process: a command reads the state several times.
+   */
+  private checkHome(): void {
+    if (this.homeChecked) return;
+    assertSafeHome(this.home);
+    this.homeChecked = existsSync(this.home);
+  }
+
   private parseState(text: string): StateV2 {
     const now = this.options.now;
     return loadStateDocument(text, {
@@ -255,6 +268,7 @@ class FileStateStore implements StateStore {
   }
 
   private loadSecrets(): SecretsById {
+    this.checkHome();
     this.narrowSecretsMode();
     const text = readTextIfExists(this.secretsPath);
     return text === undefined ? {} : loadSecretsDocument(text, this.secretsPath);
@@ -291,6 +305,7 @@ class FileStateStore implements StateStore {
     } catch (error) {
       throw ioFailed('create', this.home, error);
     }
+    this.checkHome();
     let lock: FileLock;
     try {
       lock = await acquireFileLock(this.lockPath, {
