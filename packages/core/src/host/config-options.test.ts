@@ -83,6 +83,40 @@ describe('provider options from a config schema', () => {
     expect((await failure({ dom0User: 'r', bogus: 1 })).code).toBe('IMS_CONFIG_INVALID');
   });
 
+  it('refuses a URL carrying a password in a non-secret option, without echoing the password', async () => {
+    const failure = (options: Record<string, unknown>) =>
+      validateConfig(schema, options, 'x').then(
+        () => expect.unreachable('the options were accepted'),
+        (error: unknown) => error as ImsError,
+      );
+    for (const uri of [
+      'qemu+ssh://admin:Sup3r-S3cret@kvm.example/system',
+      'qemu+ssh://:Sup3r-S3cret@kvm.example/system',
+      'qemu+ssh://admin:Sup3r%2DS3cret@kvm.example/system',
+    ]) {
+      const error = await failure({ dom0User: 'r', uri });
+      expect(error.code).toBe('IMS_CONFIG_INVALID');
+      expect(error.message).toContain('--uri');
+      expect(error.message).toContain('password');
+      expect(error.hint).toContain('--password-env');
+      const everything = JSON.stringify({
+        m: error.message,
+        h: error.hint,
+        d: error.details,
+        c: error.cause,
+      });
+      expect(everything).not.toContain('S3cret');
+    }
+    // Even in another option, and whatever the schema says about it: the value is what is stored.
+    expect((await failure({ dom0User: 'ftp://u:Sup3r-S3cret@h/' })).message).toContain('--dom0-user');
+    // A user name alone is no secret (qemu+ssh://root@host is how libvirt reaches a remote host).
+    expect(
+      await validateConfig(schema, { dom0User: 'r', uri: 'qemu+ssh://root@kvm.example/system' }, 'x'),
+    ).toMatchObject({
+      uri: 'qemu+ssh://root@kvm.example/system',
+    });
+  });
+
   it('splits secrets from the options kept in state', () => {
     expect(splitSecrets(schema, { dom0User: 'r', password: 'longenough' })).toEqual({
       plain: { dom0User: 'r' },
