@@ -103,8 +103,9 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ['config', 'delete'],
     args: ['<name>'],
-    flags: {},
-    summary: 'delete a configuration (it must have no VMs)',
+    flags: { force: b },
+    flagHelp: [['--force', 'first delete its VMs (powered off) and templates through the provider']],
+    summary: 'delete a configuration (it must have no VMs or templates, unless --force)',
     load: async () => (await config()).remove,
   },
 

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertValidName, type ConnectionInfo, ImsError } from '@ims/spi';
 import { compareText } from '../compare-text.js';
-import type { ConfigRecord } from '../state/model.js';
+import type { ConfigRecord, StateV2 } from '../state/model.js';
 import { optionSpecs, splitSecrets, validateConfig } from './config-options.js';
 import type { ImsHost } from './ims-host.js';
 import { schemaDigest } from './schema-digest.js';
@@ -161,31 +161,81 @@ export async function testConfig(
   return { config: name, provider: record.provider, ...info };
 }
 
-/** Deletes a configuration, its secrets and its data directory; refused while it still has VMs. */
-export async function deleteConfig(host: ImsHost, name: string): Promise<void> {
+/** What a configuration still holds: its VMs and templates, sorted. */
+function contents(state: Readonly<StateV2>, name: string): { vms: string[]; templates: string[] } {
+  const vms = Object.values(state.vms)
+    .filter((v) => v.config === name)
+    .map((v) => v.name)
+    .sort(compareText);
+  const templates = Object.keys(state.configs[name]?.templates ?? {}).sort(compareText);
+  return { vms, templates };
+}
+
+function notEmptyError(name: string, held: { vms: string[]; templates: string[] }): ImsError {
+  const parts = [
+    ...(held.vms.length > 0 ? [`${held.vms.length} VM(s): ${held.vms.join(', ')}`] : []),
+    ...(held.templates.length > 0
+      ? [`${held.templates.length} template(s): ${held.templates.join(', ')}`]
+      : []),
+  ];
+  return new ImsError('IMS_INVALID_STATE', `Configuration "${name}" still has ${parts.join(' and ')}.`, {
+    hint:
+      'They live on the hypervisor, and deleting the configuration alone would leave them there. ' +
+      'Delete them first (`ims vm delete <vm>`, `ims template delete <config> <template>`), ' +
+      `or run \`ims config delete ${name} --force\` to delete them all through the provider.`,
+    details: { config: name, ...held },
+  });
+}
+
+/** What {@link deleteConfig} deleted with the configuration (with `force`). */
+export interface DeletedConfig {
+  /** The configuration's name. */
+  deleted: string;
+  /** VMs deleted through the provider. */
+  vms: string[];
+  /** Templates deleted through the provider. */
+  templates: string[];
+}
+
+/**
+ * Deletes a configuration, its secrets and its data directory. Its VMs and templates live on the
+ * hypervisor (a VirtualBox template is a registered VM whose disks are in the data directory), so
+ * they must go first: refused while any exist, unless `force`, which deletes each through the
+ * provider — VMs (powered off first), then templates — and stops at the first failure; whatever
+ * was deleted until then is forgotten, the rest stays as it was.
+ */
+export async function deleteConfig(
+  host: ImsHost,
+  name: string,
+  options: { force?: boolean } = {},
+): Promise<DeletedConfig> {
   assertValidName('configuration', name);
+  await host.config(name);
+  const held = contents(await host.store.read(), name);
+  if (held.vms.length + held.templates.length > 0) {
+    if (options.force !== true) throw notEmptyError(name, held);
+    // Loaded here only: they bring the provider machinery that a plain delete does not need.
+    const [{ deleteVm }, { deleteTemplate }] = await Promise.all([
+      import('./vms.js'),
+      import('./templates.js'),
+    ]);
+    for (const vm of held.vms) await deleteVm(host, vm, { force: true });
+    for (const template of held.templates) await deleteTemplate(host, name, template);
+  }
   await host.store.update((state) => {
     if (!state.configs[name]) {
       throw new ImsError('IMS_CONFIG_NOT_FOUND', `No configuration named "${name}".`, {
         hint: 'See `ims config list`.',
       });
     }
-    const vms = Object.values(state.vms)
-      .filter((v) => v.config === name)
-      .map((v) => v.name);
-    if (vms.length > 0) {
-      throw new ImsError(
-        'IMS_INVALID_STATE',
-        `Configuration "${name}" still has ${vms.length} VM(s): ${vms.sort().join(', ')}.`,
-        {
-          hint: 'Delete them first with `ims vm delete <vm>`.',
-        },
-      );
-    }
+    // Another command may have added one meanwhile.
+    const left = contents(state, name);
+    if (left.vms.length + left.templates.length > 0) throw notEmptyError(name, left);
     // Its secrets entry is now named by no configuration: the same update removes it.
     delete state.configs[name];
   });
   await rm(join(host.home, 'data', name), { recursive: true, force: true });
+  return { deleted: name, ...held };
 }
 
 /** The option specs of a provider, for `--help` and flag parsing. */
