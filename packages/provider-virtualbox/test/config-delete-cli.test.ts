@@ -5,7 +5,7 @@
  * The delete is refused while templates or VMs exist; `--force` deletes them through the provider.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -105,5 +105,26 @@ describe('ims config delete with the VirtualBox provider', () => {
     await imsOk('template', 'delete', CONFIG, TEMPLATE);
     const deleted = await imsOk('config', 'delete', CONFIG, '--json');
     expect(JSON.parse(deleted.stdout)).toEqual({ deleted: CONFIG, vms: [], templates: [] });
+  }, 120_000);
+
+  it('--force stops at the first failure, and what it did not delete stays', async () => {
+    await createConfigAndTemplate();
+    await imsOk('vm', 'create', CONFIG, 'forgotten-1', '--template', TEMPLATE);
+    // A VM IMS no longer knows of (state restored from a backup): the provider refuses to delete
+    // the template it is cloned from.
+    const statePath = join(home, 'state.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as { vms: Record<string, unknown> };
+    delete state.vms['forgotten-1'];
+    writeFileSync(statePath, JSON.stringify(state));
+
+    const failed = await ims('config', 'delete', CONFIG, '--force');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('forgotten-1');
+    expect(await registeredVms()).toEqual(['forgotten-1', `ims-template-${TEMPLATE}`]);
+    const templates = JSON.parse((await imsOk('template', 'list', CONFIG, '--json')).stdout) as {
+      name: string;
+    }[];
+    expect(templates.map((t) => t.name)).toEqual([TEMPLATE]);
+    expect(existsSync(join(home, 'data', CONFIG))).toBe(true);
   }, 120_000);
 });
