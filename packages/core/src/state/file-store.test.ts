@@ -447,3 +447,21 @@ describe('an IMS home others can change', () => {
     expect(await createFileStateStore(home).read()).toEqual({ version: 2, configs: {}, vms: {} });
   });
 });
+
+describe('a corrupt secrets.json', () => {
+  it('fails no state update that adds no secrets, and is reported when secrets are read or added', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    await writeFile(join(home, 'secrets.json'), '{"version":2,"entries":', { mode: 0o600 });
+    await store.update((draft) => {
+      draft.configs.plain = config('plain');
+    });
+    expect((await store.read()).configs.plain).toEqual(config('plain'));
+    expect((await imsRejection(store.readSecrets({ secretsId: 'id-plain' }))).code).toBe('IMS_STATE_CORRUPT');
+    const adding = store.update((draft, secrets) => {
+      draft.configs.lab = config('lab', {}, secrets.add({ password: 'pw' }));
+    });
+    expect((await imsRejection(adding)).code).toBe('IMS_STATE_CORRUPT');
+    expect((await store.read()).configs.lab).toBeUndefined();
+  });
+});

@@ -211,7 +211,7 @@ class FileStateStore implements StateStore {
         await this.writeOrFail(this.statePath, after);
         killPoint('state-update:state-saved');
       }
-      await this.sweepSecrets(lock, namedAfter, after !== before);
+      await this.sweepSecrets(lock, namedAfter);
       return result;
     });
   }
@@ -224,10 +224,11 @@ class FileStateStore implements StateStore {
   /**
    * Removes the secrets.json entries no configuration names (secrets of deleted or changed
    * configurations, leftovers of killed processes) and rewrites a version-1 file as version 2.
-   * When the state was just saved, the command has done its work: a failure here only leaves dead
-   * entries, which are never read and go with the next update, so it is not reported.
+   * Housekeeping only: dead entries are never read, so a failure here (an unreadable or corrupt
+   * secrets.json, a full disk) fails no command; the next update tries again, and reading the
+   * secrets reports the problem.
    */
-  private async sweepSecrets(lock: FileLock, named: ReadonlySet<string>, stateSaved: boolean): Promise<void> {
+  private async sweepSecrets(lock: FileLock, named: ReadonlySet<string>): Promise<void> {
     try {
       this.narrowSecretsMode();
       const text = readTextIfExists(this.secretsPath);
@@ -238,8 +239,8 @@ class FileStateStore implements StateStore {
       if (current && Object.keys(kept).length === Object.keys(entries).length) return;
       await this.beforeWrite(lock);
       await this.writeSecrets(kept);
-    } catch (error) {
-      if (!stateSaved) throw error;
+    } catch {
+      // See above.
     }
   }
 
