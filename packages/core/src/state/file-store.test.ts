@@ -43,7 +43,7 @@ describe('file state store', () => {
     const home = join(await makeTempDir(), 'ims');
     const store = createFileStateStore(home);
     expect(await store.read()).toEqual({ version: 2, configs: {}, vms: {} });
-    expect(await store.readSecrets({ secretsId: 'lab' })).toEqual({});
+    expect(await store.readSecrets({ name: 'lab', secretsId: 'lab' })).toEqual({});
     expect(existsSync(home)).toBe(false);
   });
 
@@ -263,9 +263,9 @@ describe('secrets', () => {
     expect(lab.secretsId).toMatch(/^[0-9a-f]{32}$/);
     expect(await store.readSecrets(lab)).toEqual({ password: 'hunter2', passphrase: 'open sesame' });
     expect(await store.readSecrets(ovm)).toEqual({ password: 'pw' });
-    expect(await store.readSecrets({ secretsId: 'none' })).toEqual({});
+    expect(await store.readSecrets({ name: 'unknown', secretsId: 'none' })).toEqual({});
     // Not even a name on Object.prototype reads as an entry.
-    expect(await store.readSecrets({ secretsId: 'constructor' })).toEqual({});
+    expect(await store.readSecrets({ name: 'unknown', secretsId: 'constructor' })).toEqual({});
   });
 
   it('returns a copy that does not change the stored secrets', async () => {
@@ -336,6 +336,21 @@ describe('secrets', () => {
     expect((await readSecretsFile(home)).entries).toEqual({ [updated.secretsId]: { password: 'second' } });
   });
 
+  it('reads the current secrets for a record read before an update replaced them', async () => {
+    const home = await makeTempDir();
+    const store = createFileStateStore(home);
+    const stale = await addConfig(store, 'lab', { password: 'first' });
+    await store.update((draft, stored) => {
+      (draft.configs.lab as ConfigRecord).secretsId = stored.add({ password: 'second' });
+    });
+    expect(await store.readSecrets(stale)).toEqual({ password: 'second' });
+    // Gone meanwhile: no secrets, and certainly not someone else's.
+    await store.update((draft) => {
+      delete draft.configs.lab;
+    });
+    expect(await store.readSecrets(stale)).toEqual({});
+  });
+
   it('reads version-1 files (secrets keyed by name) and rewrites both as version 2, secrets kept', async () => {
     const home = await makeTempDir();
     const { secretsId: _omitted, ...v1Config } = config('lab');
@@ -382,7 +397,7 @@ describe('secrets', () => {
     await writeFile(join(home, 'secrets.json'), '{"version":2,"entries":{"lab":{"password":"hunter2" x}}}', {
       mode: 0o600,
     });
-    const error = await imsRejection(store.readSecrets({ secretsId: 'lab' }));
+    const error = await imsRejection(store.readSecrets({ name: 'lab', secretsId: 'lab' }));
     expect(error.code).toBe('IMS_STATE_CORRUPT');
     expect(error.message).toContain(join(home, 'secrets.json'));
     expect(
@@ -418,7 +433,7 @@ describe('an IMS home others can change', () => {
     const attempts = [
       () => store.read(),
       () => store.update(() => 'never'),
-      () => store.readSecrets({ secretsId: 'x' }),
+      () => store.readSecrets({ name: 'lab', secretsId: 'x' }),
     ];
     for (const attempt of attempts) {
       const error = await imsRejection(attempt());
@@ -457,7 +472,9 @@ describe('a corrupt secrets.json', () => {
       draft.configs.plain = config('plain');
     });
     expect((await store.read()).configs.plain).toEqual(config('plain'));
-    expect((await imsRejection(store.readSecrets({ secretsId: 'id-plain' }))).code).toBe('IMS_STATE_CORRUPT');
+    expect((await imsRejection(store.readSecrets({ name: 'lab', secretsId: 'id-plain' }))).code).toBe(
+      'IMS_STATE_CORRUPT',
+    );
     const adding = store.update((draft, secrets) => {
       draft.configs.lab = config('lab', {}, secrets.add({ password: 'pw' }));
     });

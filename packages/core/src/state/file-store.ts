@@ -216,9 +216,18 @@ class FileStateStore implements StateStore {
     });
   }
 
-  async readSecrets(config: { secretsId: string }): Promise<Record<string, string>> {
-    const entries = this.loadSecrets();
-    return Object.hasOwn(entries, config.secretsId) ? { ...entries[config.secretsId] } : {};
+  async readSecrets(config: { name: string; secretsId: string }): Promise<Record<string, string>> {
+    let secretsId = config.secretsId;
+    // Readers take no lock: the record may come from a state read just before an update gave the
+    // configuration new secrets and removed the old entry. Its entry missing, the current state
+    // says which one to read (a few rounds, in case updates keep coming).
+    for (let round = 0; ; round++) {
+      const entries = this.loadSecrets();
+      if (Object.hasOwn(entries, secretsId)) return { ...entries[secretsId] };
+      const current = (await this.read()).configs[config.name]?.secretsId;
+      if (current === undefined || current === secretsId || round === 3) return {};
+      secretsId = current;
+    }
   }
 
   /**

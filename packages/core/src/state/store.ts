@@ -29,6 +29,9 @@ export interface StateStore {
    * state never names secrets that are not saved, and secrets no configuration names are never read.
    */
   update<T>(fn: (draft: StateV2, secrets: SecretsDraft) => T | Promise<T>): Promise<T>;
-  /** The secret options of a configuration (an empty object when it has none). */
-  readSecrets(config: Pick<ConfigRecord, 'secretsId'>): Promise<Record<string, string>>;
+  /**
+   * The secret options of a configuration (an empty object when it has none). Given a record read
+   * before an update replaced its secrets, returns the configuration's current secrets.
+   */
+  readSecrets(config: Pick<ConfigRecord, 'name' | 'secretsId'>): Promise<Record<string, string>>;
 }
