@@ -52,7 +52,7 @@ export async function createConfig(
   const { plain, secrets } = splitSecrets(plugin.configSchema, complete);
   // One update: the configuration and its secrets are saved together (see the state store). Its
   // secrets get a fresh id, so nothing left by an earlier configuration of that name is ever seen.
-  const record = await host.store.update((state, storedSecrets) => {
+  const record = await host.store.update(async (state, storedSecrets) => {
     if (state.configs[name]) {
       throw new ImsError(
         'IMS_ALREADY_EXISTS',
@@ -62,6 +62,9 @@ export async function createConfig(
         },
       );
     }
+    // A data directory without a configuration was left by a delete that was killed before
+    // removing it: it holds the deleted configuration's provider records, not this one's.
+    await rm(join(host.home, 'data', name), { recursive: true, force: true });
     const created: ConfigRecord = {
       name,
       provider: plugin.id,

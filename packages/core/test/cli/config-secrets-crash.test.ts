@@ -96,6 +96,51 @@ describe('config delete killed after the state was saved', () => {
   });
 });
 
+describe('a configuration created again after a delete was killed', () => {
+  it("starts with an empty data directory, not the deleted one's", async () => {
+    const { home, ims, imsKilledAt } = setup();
+    expect((await ims(['config', 'create', 'mem', '--provider', 'memory'])).code).toBe(0);
+    // Using the configuration creates its data directory; a provider keeps its records there.
+    expect((await ims(['config', 'test', 'mem'])).code).toBe(0);
+    const leftover = join(home, 'data', 'mem', 'provider-records.json');
+    writeFileSync(leftover, '{"templates": ["of the deleted configuration"]}');
+    await imsKilledAt('state-update:state-saved', ['config', 'delete', 'mem']);
+    expect(existsSync(leftover)).toBe(true);
+
+    const again = await ims(['config', 'create', 'mem', '--provider', 'memory']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(leftover)).toBe(false);
+  });
+});
+
+describe('config update killed between its writes', () => {
+  it('keeps the old secret in use until the state names the new one, and leaves no orphan', async () => {
+    const { ims, imsKilledAt, file } = setup();
+    const created = await ims([
+      'config',
+      'create',
+      'mem',
+      '--provider',
+      'memory',
+      '--token-env',
+      'OLD_TOKEN',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const stateBefore = file('state.json');
+    await imsKilledAt('state-update:secrets-added', ['config', 'update', 'mem', '--token-env', 'NEW_TOKEN']);
+    // Both entries on disk, the state unchanged: it still names the old one.
+    expect(file('state.json')).toBe(stateBefore);
+    expect(file('secrets.json')).toContain(NEW);
+
+    const listed = await ims(['config', 'list']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const updated = await ims(['config', 'update', 'mem', '--token-env', 'NEW_TOKEN']);
+    expect(updated.code, updated.stderr).toBe(0);
+    const secrets = JSON.parse(file('secrets.json')) as { entries: Record<string, { token: string }> };
+    expect(Object.values(secrets.entries)).toEqual([{ token: NEW }]);
+  });
+});
+
 describe('secrets left under a configuration name by an earlier IMS (secrets.json version 1)', () => {
   it('are not inherited by a configuration created under that name, and are removed', async () => {
     const { home, ims, file, shownToken } = setup();
