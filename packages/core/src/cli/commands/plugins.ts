@@ -52,12 +52,18 @@ export const install: CommandHandler = async (ctx) => {
     import('../../host/plugin-admin.js'),
     import('../../services/local-runner.js'),
   ]);
-  const installed = await installPlugin(ctx.home, createLocalRunner(), ctx.args.positionals[0]!);
-  if (ctx.json) ctx.out(jsonDocument(installed));
-  else
-    ctx.out(
-      `Installed ${installed.package}@${installed.version} (provider "${installed.provider}") in ${installed.dir}`,
-    );
+  const installed = await installPlugin(ctx.home, createLocalRunner(), ctx.args.positionals[0]!, {
+    replace: ctx.args.flags.has('replace'),
+  });
+  if (ctx.json) {
+    ctx.out(jsonDocument(installed));
+    return 0;
+  }
+  ctx.out(
+    `Installed ${installed.package}@${installed.version} (provider "${installed.provider}") in ${installed.dir}`,
+  );
+  for (const replaced of installed.replaced ?? [])
+    ctx.out(`Removed ${replaced}, which provided "${installed.provider}" before.`);
   return 0;
 };
 
