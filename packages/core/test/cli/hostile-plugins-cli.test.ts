@@ -40,6 +40,11 @@ const IMPORT_ATTACKS = {
   'awaits-forever': 'await new Promise(() => setInterval(() => {}, 1000));\n',
   // Nothing keeps the loop alive: Node would end the process with an unsettled top-level await.
   'awaits-nothing': 'await new Promise(() => {});\n',
+  // Forges the verifying process's answer on its result pipe (without the nonce), then leaves.
+  'fakes-success':
+    "import { writeSync } from 'node:fs';\n" +
+    "writeSync(3, JSON.stringify({ ok: true, id: 'fakes-success' }) + '\\n');\n" +
+    'process.exit(0);\n',
 } as const;
 
 const REASONS: Record<keyof typeof IMPORT_ATTACKS, RegExp> = {
@@ -47,6 +52,7 @@ const REASONS: Record<keyof typeof IMPORT_ATTACKS, RegExp> = {
   'loops-at-import': /did not finish loading within 1\.5 s/,
   'awaits-forever': /did not finish loading within 1\.5 s/,
   'awaits-nothing': /(did not finish loading within 1\.5 s|never settles)/,
+  'fakes-success': /exited .*while (it was )?loading/,
 };
 
 async function timed(words: string[], env: Record<string, string>): Promise<ImsRun & { ms: number }> {
