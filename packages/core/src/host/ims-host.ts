@@ -37,6 +37,8 @@ export interface ConfiguredProvider {
   plugin: ProviderPlugin;
   /** Its (guarded) provider instance. */
   provider: Provider;
+  /** The configuration's abort signal: what host-side waits for this configuration listen to. */
+  signal: AbortSignal;
 }
 
 /**
@@ -147,7 +149,7 @@ export class ImsHost {
       this.#scopes.set(configName, scope);
     }
     const provider = await scope.resolve<Promise<Provider>>(TOKENS.Provider);
-    return { record, plugin, provider };
+    return { record, plugin, provider, signal: scope.resolve<AbortSignal>(TOKENS.Signal) };
   }
 
   /**

@@ -141,4 +141,25 @@ describe('vm list over many configurations', () => {
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual([]);
   });
+
+  it('vm metrics over eleven configurations prints no listener-leak warning either', async () => {
+    const home = tempHome();
+    const work = mkdtempSync(join(tmpdir(), 'ims-metrics-'));
+    const env = { IMS_HOME: home, IMS_PLUGIN_PATH: FIXTURE_PLUGINS };
+    const names: string[] = [];
+    for (let i = 1; i <= 11; i += 1) {
+      const steps = [
+        ['config', 'create', `m${i}`, '--provider', 'memory', '--persist'],
+        ['template', 'import', `m${i}`, templateTgz(join(work, `t${i}`), `mt${i}`)],
+        ['vm', 'create', `m${i}`, `mv${i}`, '--template', `mt${i}`, '--start'],
+      ];
+      for (const words of steps) expect((await runIms(words, env)).code, words.join(' ')).toBe(0);
+      names.push(`mv${i}`);
+    }
+    const metrics = await runIms(['vm', 'metrics', ...names, '--json'], env);
+    expect(metrics.stderr).not.toContain('MaxListenersExceededWarning');
+    expect(metrics.stderr).toBe('');
+    expect(metrics.code).toBe(0);
+    expect((JSON.parse(metrics.stdout) as { vm: string }[]).map((m) => m.vm)).toEqual(names);
+  }, 120_000);
 });
