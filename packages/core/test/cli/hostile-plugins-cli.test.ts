@@ -262,4 +262,13 @@ describe('a package taking over a provider id that is already provided', { timeo
       expect.objectContaining({ package: 'impostor-memory', status: 'ok' }),
     ]);
   });
+
+  it('--replace cannot take over a provider from IMS_PLUGIN_PATH, which takes precedence', async () => {
+    const run = await runIms(['plugin', 'install', impostor, '--replace'], {
+      IMS_HOME: tempHome(),
+      IMS_PLUGIN_PATH: FIXTURE_PLUGINS,
+    });
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/from IMS_PLUGIN_PATH, which takes precedence/);
+  });
 });
