@@ -163,7 +163,24 @@ describe('a package.json built to break the host', { timeout: 120_000 }, () => {
   writePackage(dir, 'deep-ims', deepIms, 'export default {};\n');
   const huge = manifest('huge-manifest', 'huge', { description: 'x'.repeat(12 * 1024 * 1024) });
   writePackage(dir, 'huge-manifest', huge, 'export default {};\n');
+  // Package fields are the author's text: a bidi override in a name must not reach the terminal.
+  writePackage(dir, 'spoof-name', manifest('spoof\u202Etxt.exe', 'spoof'), 'export default {};\n');
+  writePackage(
+    dir,
+    'spoof-spi',
+    manifest('spoof-spi', 'spoofspi').replace('"^1.0.0"', '"^9.0.0\\u2066\\u001b[2J"'),
+    'export default {};\n',
+  );
   const env = { IMS_HOME: tempHome(), IMS_PLUGIN_PATH: dir };
+
+  it('ims plugins shows control and bidi characters of package fields escaped', async () => {
+    const run = await timed(['plugins'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('spoof\\u202etxt.exe');
+    expect(run.stderr).toContain('\\u2066\\u001b[2J');
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    expect(`${run.stdout}${run.stderr}`).not.toContain('\u001b');
+  });
 
   it('ims plugins lists them as invalid with the limit they break, and exits 0', async () => {
     const run = await timed(['plugins', '--json'], env);

@@ -60,11 +60,14 @@ export const install: CommandHandler = async (ctx) => {
     ctx.out(jsonDocument(installed));
     return 0;
   }
+  // The package's name and version are its author's text.
   ctx.out(
-    `Installed ${installed.package}@${installed.version} (provider "${installed.provider}") in ${installed.dir}`,
+    escapeForDisplay(
+      `Installed ${installed.package}@${installed.version} (provider "${installed.provider}") in ${installed.dir}`,
+    ),
   );
   for (const replaced of installed.replaced ?? [])
-    ctx.out(`Removed ${replaced}, which provided "${installed.provider}" before.`);
+    ctx.out(escapeForDisplay(`Removed ${replaced}, which provided "${installed.provider}" before.`));
   return 0;
 };
 

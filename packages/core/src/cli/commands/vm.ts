@@ -1,4 +1,4 @@
-import { type BootImageBuilder, type GuestAddress, ImsError, TOKENS } from '@ims/spi';
+import { type BootImageBuilder, escapeForDisplay, type GuestAddress, ImsError, TOKENS } from '@ims/spi';
 import { parseAddress, parseIp, parseMac, parseParams, parsePositiveInt } from '../../host/vm-input.js';
 import {
   listVms,
@@ -241,7 +241,10 @@ export const bootparams: CommandHandler = async (ctx) => {
   if (out !== undefined) {
     const image = await host.service<BootImageBuilder>(TOKENS.BootImage).build(params);
     await writeOutputFile(out, image, { force: hasFlag(ctx.args, 'force') });
-    if (!ctx.json) ctx.out(`Wrote the boot image of "${record.name}" to ${out} (${image.length} bytes).`);
+    if (!ctx.json)
+      ctx.out(
+        `Wrote the boot image of "${record.name}" to ${escapeForDisplay(out)} (${image.length} bytes).`,
+      );
     else ctx.out(jsonDocument({ vm: record.name, out, bytes: image.length }));
     return 0;
   }
