@@ -5,7 +5,6 @@ import { listCandidates, type SearchRoot } from './candidates.js';
 import { type Inspection, inspectPackage } from './inspect-package.js';
 import { loadPlugin } from './load-plugin.js';
 import type { DiscoveredProvider, DiscoveryResult, PluginFailure, PluginStatus } from './types.js';
-import { verifyInChild } from './verify-in-child.js';
 
 /** Options of a {@link PluginRegistry}. */
 export interface RegistryOptions {
@@ -171,6 +170,8 @@ export class PluginRegistry {
   /** Every package as a row; with `verify`, each usable provider's code is imported and checked too. */
   async rows(verify: boolean): Promise<PluginRow[]> {
     const { loaded, failures } = await this.discover();
+    // Loaded only to verify: node:child_process alone costs a plain `ims plugins` a few ms.
+    const { verifyInChild } = verify ? await import('./verify-in-child.js') : { verifyInChild: undefined };
     const good = await Promise.all(
       loaded.map(async (p): Promise<PluginRow> => {
         const row: PluginRow = {
@@ -181,7 +182,7 @@ export class PluginRegistry {
           status: 'ok',
           dir: p.dir,
         };
-        if (!verify) return row;
+        if (verifyInChild === undefined) return row;
         // In a child process of its own, within a time limit: verifying must survive the plugin.
         const error = await verifying(() => verifyInChild(p, { hostSpi: this.#options.hostSpi }));
         return error ? { ...row, status: STATUS_OF_LOAD_ERROR[error.code] ?? 'failed', error } : row;
