@@ -1,7 +1,14 @@
 import { writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ImsError, isImsError, type ProviderPlugin, pluginShapeProblems, SPI_VERSION } from '@ims/spi';
+import {
+  escapeForDisplay,
+  ImsError,
+  isImsError,
+  type ProviderPlugin,
+  pluginShapeProblems,
+  SPI_VERSION,
+} from '@ims/spi';
 import { importModule } from '../import-module.js';
 import { formatSeconds, pluginTimeoutMs } from './plugin-timeout.js';
 import { rangeIncludes } from './spi-range.js';
@@ -61,7 +68,7 @@ async function importEntry(
   const timeoutMs = options.timeoutMs ?? pluginTimeoutMs();
   const onExit = (code: number) => {
     const error = loadFailure(discovered, exitedWhileLoading(code));
-    writeSync(2, `ims: ${error.message}\n  hint: ${error.hint}\n`);
+    writeSync(2, `${escapeForDisplay(`ims: ${error.message}\n  hint: ${error.hint}`, true)}\n`);
     process.exitCode = EXIT_CODE_PLUGIN;
   };
   if (options.guardExit !== false) process.on('exit', onExit);
