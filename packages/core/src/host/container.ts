@@ -32,6 +32,8 @@ export interface ProviderScopeInput {
   plugin: ProviderPlugin;
   /** Validated options, secrets included. */
   config: Record<string, unknown>;
+  /** The configuration's own abort signal (default: the host's). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -45,6 +47,7 @@ export function createProviderScope(
   const scope = root.createChildContainer();
   const tag = `${input.plugin.id}/${input.configName}`;
   scope.register(TOKENS.Logger, { useValue: root.resolve<HostLogger>(TOKENS.Logger).child(tag) });
+  if (input.signal) scope.register(TOKENS.Signal, { useValue: input.signal });
   scope.register(TOKENS.ProviderContext, {
     useFactory: instanceCachingFactory<ProviderContext>((c) =>
       assembleContext(input.configName, input.dataDir, {

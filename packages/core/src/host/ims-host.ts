@@ -38,6 +38,8 @@ export interface ConfiguredProvider {
   plugin: ProviderPlugin;
   /** Its (guarded) provider instance. */
   provider: Provider;
+  /** The configuration's abort signal: what host-side waits for this configuration listen to. */
+  signal: AbortSignal;
 }
 
 /**
@@ -57,6 +59,8 @@ export class ImsHost {
   #root: DependencyContainer | undefined;
   readonly #scopes = new Map<string, DependencyContainer>();
   readonly #abort = new AbortController();
+  /** One per configuration scope, all aborted by {@link abort}. */
+  readonly #configAborts: AbortController[] = [];
 
   constructor(options: ImsHostOptions) {
     this.#options = options;
@@ -74,6 +78,21 @@ export class ImsHost {
   /** Cancels whatever the providers are doing (Ctrl-C). */
   abort(): void {
     this.#abort.abort();
+    for (const controller of this.#configAborts) controller.abort(this.#abort.signal.reason);
+  }
+
+  /**
+   * A configuration's own abort signal. Every operation in flight adds a listener to the signal it
+   * is given (a command, an SSH connection, a sleep); with one signal for the whole host, `vm list`
+   * over more than ten configurations passed Node's limit of ten listeners and printed a leak
+   * warning. One signal per configuration keeps each one's listeners to its own operations, and
+   * {@link abort} reaches them all without a listener of its own.
+   */
+  #configSignal(): AbortSignal {
+    const controller = new AbortController();
+    if (this.#abort.signal.aborted) controller.abort(this.#abort.signal.reason);
+    this.#configAborts.push(controller);
+    return controller.signal;
   }
 
   /** The path of `known_hosts` used for every SSH connection. */
@@ -123,11 +142,17 @@ export class ImsHost {
         record.schemaDigest === digest ? options : await this.#recheck(record, plugin, options, digest);
       const dataDir = join(this.home, 'data', configName);
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
-      scope = createProviderScope(this.#rootContainer(), { configName, dataDir, plugin, config });
+      scope = createProviderScope(this.#rootContainer(), {
+        configName,
+        dataDir,
+        plugin,
+        config,
+        signal: this.#configSignal(),
+      });
       this.#scopes.set(configName, scope);
     }
     const provider = await scope.resolve<Promise<Provider>>(TOKENS.Provider);
-    return { record, plugin, provider };
+    return { record, plugin, provider, signal: scope.resolve<AbortSignal>(TOKENS.Signal) };
   }
 
   /**

@@ -1,8 +1,9 @@
 import { runDoctor } from '../../host/doctor.js';
 import type { CommandHandler } from '../command-context.js';
 import { jsonDocument, table } from '../output.js';
+import { EXIT_CODES } from '../report-error.js';
 
-/** `ims doctor`: exit 1 when any check fails. */
+/** `ims doctor`: exit 4 when a plugin check fails, else 1 when any check fails. */
 export const doctor: CommandHandler = async (ctx) => {
   const checks = await runDoctor(await ctx.host());
   if (ctx.json) ctx.out(jsonDocument(checks));
@@ -12,5 +13,7 @@ export const doctor: CommandHandler = async (ctx) => {
       checks.map((c) => [c.check, c.status, c.detail]),
     ))
       ctx.out(line);
-  return checks.some((c) => c.status === 'fail') ? 1 : 0;
+  const failed = checks.filter((c) => c.status === 'fail');
+  if (failed.some((c) => c.check === 'plugins' || c.check.startsWith('plugin '))) return EXIT_CODES.plugin;
+  return failed.length > 0 ? EXIT_CODES.failed : 0;
 };
