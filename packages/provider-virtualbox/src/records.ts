@@ -65,6 +65,8 @@ export interface VmRecord {
   createdAt: string;
   /** Its last start through IMS. */
   boot?: BootRecord;
+  /** The boot-parameter ISO IMS last wrote for it on the VirtualBox host, removed with the VM. */
+  bootIso?: string;
 }
 
 /** Accumulated CPU time estimate of a running VM (see metrics.ts). */

@@ -85,10 +85,19 @@ async function deliverBootParameters(
   if (current !== undefined && current !== 'none' && current !== 'emptydrive') {
     await env.vbox.run(['storageattach', name, ...BOOT_SLOT, '--medium', 'emptydrive'], { vm: name });
   }
+  await rememberBootIso(env, info, iso);
   await env.host.writeFile(iso, image);
   await env.vbox.run(['storageattach', name, ...BOOT_SLOT, '--medium', iso], { vm: name });
   const conf = env.context.bootImage.renderConf(options.bootParams);
   await env.vbox.run(['guestproperty', 'set', name, BOOTPARAMS_PROPERTY, conf], { vm: name });
+}
+
+/** Notes the ISO in the VM's record before writing it, so `vm delete` knows the file is IMS's. */
+async function rememberBootIso(env: ProviderEnv, info: MachineInfo, iso: string): Promise<void> {
+  const record = await env.records.vms.get(info.name);
+  if (record === undefined || record.uuid !== info.uuid || record.bootIso === iso) return;
+  record.bootIso = iso;
+  await env.records.vms.put(record);
 }
 
 /** Remembers when this boot began, on both clocks, so older guest properties are known to be stale. */
