@@ -44,7 +44,7 @@ const HOME_PARENTS = ['/home', '/Users', '/export/home', '/var/home', '/usr/home
 /** Folders that hold the system's own files at any depth. */
 const SYSTEM_TREES = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/sbin', '/sys', '/usr'];
 
-const escape = (text: string) => text.replace(/[.+]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.+]/g, '\\$&');
 
 /**
  * The JSON-schema pattern of `--vm-folder`: an absolute, normalised path (no `.` or `..` parts, no
@@ -57,8 +57,8 @@ export const VM_FOLDER_PATTERN = [
   '(?!.*//)', // no empty parts
   '(?!.*/\\.\\.?(?:/|$))', // no `.` or `..` parts
   '(?!.*/$)', // no trailing slash
-  `(?!/(?:${SYSTEM_FOLDERS.map(escape).join('|')})$)`,
-  `(?!(?:${SYSTEM_TREES.map(escape).join('|')})/)`,
-  `(?!(?:${HOME_PARENTS.map(escape).join('|')})/[^/]+$)`,
+  `(?!/(?:${SYSTEM_FOLDERS.map(escapeRegExp).join('|')})$)`,
+  `(?!(?:${SYSTEM_TREES.map(escapeRegExp).join('|')})/)`,
+  `(?!(?:${HOME_PARENTS.map(escapeRegExp).join('|')})/[^/]+$)`,
   '/.+$',
 ].join('');

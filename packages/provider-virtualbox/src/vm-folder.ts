@@ -22,7 +22,8 @@ export function unsafeVmFolderReason(folder: string): string | undefined {
   if (folder !== posix.normalize(folder) || (folder.length > 1 && folder.endsWith('/')))
     return 'it is not a normalised path (it has `.`, `..`, `//` or a trailing `/`)';
   if (folder === '/') return 'it is the root folder';
-  if (/[\u0000-\u001f\u007f]/.test(folder)) return 'it contains a control character';
+  if ([...folder].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f'))
+    return 'it contains a control character';
   if (!PATTERN.test(folder)) return 'it is a system folder or a home directory';
   if (folder === homedir()) return 'it is the home directory of the user running IMS';
   return undefined;
