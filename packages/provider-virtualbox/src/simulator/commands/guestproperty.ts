@@ -45,7 +45,10 @@ function isoMillis(ns: string): string {
 
 /** The 7.x column layout: name padded to the longest (max 48), value column sized to the longest (max 28). */
 function newStyle(entries: [string, SimGuestProperty][]): string {
-  // confirmed: reference "Output formats" (7.x padded columns with `= '<value>'` and `@ <time>`)
+  // confirmed: reference "Output formats" (7.x padded columns with `= '<value>'` and `@ <time>`);
+  // VBoxManageGuestProp.cpp 7.0, handleEnumGuestProperty: RTPrintf("%-*ls = '%ls'"), name width
+  // min(48, longest), value width min(28, longest in UTF-16 units), at least one space before `@`,
+  // then " <flags>" when set; the value is printed raw, newlines and quotes included
   const maxName = Math.min(48, Math.max(1, ...entries.map(([n]) => n.length)));
   const maxValue = Math.min(28, Math.max(1, ...entries.map(([, p]) => p.value.length)));
   return entries
@@ -59,7 +62,9 @@ function newStyle(entries: [string, SimGuestProperty][]): string {
 }
 
 function oldStyle(entries: [string, SimGuestProperty][]): string {
-  // confirmed: reference "Output formats" (4.x–6.x `Name: …, value: …, timestamp: …, flags: …`)
+  // confirmed: reference "Output formats" (4.x–6.x `Name: …, value: …, timestamp: …, flags: …`);
+  // VBoxManageGuestProp.cpp 4.x–7.0: RTPrintf("Name: %ls, value: %ls, timestamp: %lld, flags: %ls\n"),
+  // the value raw, so one with newlines runs over several lines
   return entries
     .map(([n, p]) => `Name: ${n}, value: ${p.value}, timestamp: ${p.timestamp}, flags: ${p.flags}\n`)
     .join('');
