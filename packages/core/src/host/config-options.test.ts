@@ -74,7 +74,8 @@ describe('provider options from a config schema', () => {
       );
     const error = await failure({ uri: 'http://x', retries: 9, password: 'short-pw' });
     expect(error.code).toBe('IMS_CONFIG_INVALID');
-    expect(error.message).toContain('--uri');
+    expect(error.message).toContain('--uri: expected connection URI (got "http://x")');
+    expect(error.message).not.toContain('^qemu');
     expect(error.message).toContain('--retries');
     expect(error.message).toContain('--dom0-user');
     const secret = await failure({ dom0User: 'r', password: 'abc' });

@@ -154,7 +154,12 @@ export async function validateConfig(
         ? ' (missing)'
         : ` (got ${JSON.stringify(e.value)})`;
     const flag = spec ? `--${spec.flag}` : property ? `"${property}"` : 'options';
-    return `${flag}: ${e.message}${shown}`;
+    // A pattern says nothing to a reader; the option's description says what it must be.
+    const { pattern, description } = e.schema as { pattern?: unknown; description?: unknown };
+    const missesPattern =
+      typeof pattern === 'string' && typeof e.value === 'string' && !new RegExp(pattern).test(e.value);
+    const what = missesPattern && typeof description === 'string' ? `expected ${description}` : e.message;
+    return `${flag}: ${what}${shown}`;
   });
   const unique = [...new Set(problems)];
   throw new ImsError(
