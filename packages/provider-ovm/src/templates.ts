@@ -3,13 +3,15 @@
  * approved. An import goes through a staging directory and is moved into place only when
  * complete; whatever fails or is cancelled, everything it made is removed again.
  */
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { assertValidName, ImsError, type TemplateImportRequest, type TemplateInfo } from '@ims/spi';
 import { type CheckedArchive, checkTemplateArchive } from './archive-check.js';
+import { type ExpectedEntry, verifyExtracted } from './dom0/verify-extracted.js';
 import type { OvmEnv } from './env.js';
 import { isFault } from './soap/faults.js';
 import { isActiveTemplate } from './states.js';
+import { type PackEntry, type PackedTemplate, packTemplate } from './template-pack.js';
 
 /** Where one import puts things on dom0. */
 interface ImportPaths {
@@ -69,7 +71,9 @@ export async function importTemplate(env: OvmEnv, request: TemplateImportRequest
     const source =
       archive === undefined || request.archivePath === undefined
         ? await copyFiles(env, name, files, paths)
-        : await unpackArchive(env, name, request.archivePath, archive, paths);
+        : await unpackArchive(env, name, request.archivePath, archive, files, paths);
+    // Whatever was written, only exactly the files IMS sent become the template.
+    await verifyExtracted(env.dom0, source, expectedEntries(files), name);
     await env.dom0.rename(source, paths.seed);
     progress.seedCreated = true;
     await env.dom0.removeTree(paths.staging);
@@ -113,12 +117,18 @@ async function refuseExisting(env: OvmEnv, name: string): Promise<void> {
   }
 }
 
-/** Sends the archive as it is, checks it arrived intact, and extracts it in the staging directory; returns the directory to move into place. */
+/**
+ * Puts the template's files into the staging directory; returns the directory to move into place.
+ * With dom0 on this machine, the host's safe extractor unpacks the archive. Over SSH the user's
+ * archive is never sent: IMS packs the files the host already extracted and checked into an
+ * archive of its own, checks that it arrived intact, and extracts that.
+ */
 async function unpackArchive(
   env: OvmEnv,
   name: string,
   archivePath: string,
   archive: CheckedArchive,
+  files: readonly LocalFile[],
   paths: ImportPaths,
 ): Promise<string> {
   if (env.localDom0) {
@@ -131,35 +141,81 @@ async function unpackArchive(
     } finally {
       task.done();
     }
-  } else {
-    const task = env.context.progress.start(`upload template ${name}`, archive.sizeBytes, 'bytes');
+    return archive.root === '' ? paths.staging : posix.join(paths.staging, archive.root);
+  }
+  const packed = join(
+    env.context.dataDir,
+    `.ims-pack-${name}-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tgz`,
+  );
+  try {
+    const total = files.reduce((sum, f) => sum + f.size, 0);
+    const packTask = env.context.progress.start(`pack template ${name}`, total, 'bytes');
+    let ours: PackedTemplate;
     try {
-      await env.dom0.upload(archivePath, paths.upload, (done, total) => task.update(done, total));
+      ours = await packTemplate(packEntries(files), packed, {
+        level: gzipLevelFor(archive.sizeBytes, total),
+        signal: env.context.signal,
+        onProgress: (done) => packTask.update(done, total),
+      });
+    } finally {
+      packTask.done();
+    }
+    const task = env.context.progress.start(`upload template ${name}`, ours.sizeBytes, 'bytes');
+    try {
+      await env.dom0.upload(packed, paths.upload, (done, all) => task.update(done, all));
     } finally {
       task.done();
     }
     const arrived = await env.dom0.sha256(paths.upload);
-    if (arrived !== archive.sha256) {
+    if (arrived !== ours.sha256) {
       throw new ImsError(
         'IMS_IO_FAILED',
-        `The template archive arrived damaged on dom0: its SHA-256 is ${arrived}, the local file's ${archive.sha256}.`,
+        `The template archive arrived damaged on dom0: its SHA-256 is ${arrived}, the local file's ${ours.sha256}.`,
         {
           hint: 'Import it again; if this repeats, check dom0’s disk and memory.',
           details: { template: name },
         },
       );
     }
+    // The archive is IMS's own, but tar runs as root: no owners, no modes, no overwriting.
     await env.dom0.run([
       'tar',
-      '-xzf',
+      '-x',
+      '-z',
+      '-f',
       paths.upload,
       '-C',
       paths.staging,
       '--no-same-owner',
       '--no-same-permissions',
+      '--keep-old-files',
     ]);
+  } finally {
+    await rm(packed, { force: true });
   }
-  return archive.root === '' ? paths.staging : posix.join(paths.staging, archive.root);
+  return paths.staging;
+}
+
+/**
+ * Disk images are mostly zeros and compress well, so level 1 (fast) pays for itself on the wire.
+ * When the user's archive hardly compressed its content, compressing again would cost a core for
+ * nothing: level 0 stores the data (gzip framing and a CRC only).
+ */
+export function gzipLevelFor(archiveBytes: number, contentBytes: number): number {
+  return contentBytes > 0 && archiveBytes / contentBytes > 0.8 ? 0 : 1;
+}
+
+/** The files and their directories, parents first. */
+function packEntries(files: readonly LocalFile[]): PackEntry[] {
+  const directories = new Set<string>();
+  for (const file of files) {
+    const parts = file.relative.split('/');
+    for (let i = 1; i < parts.length; i += 1) directories.add(parts.slice(0, i).join('/'));
+  }
+  return [
+    ...[...directories].sort().map((relative) => ({ relative, type: 'directory' as const, size: 0 })),
+    ...files.map((f) => ({ relative: f.relative, path: f.path, type: 'file' as const, size: f.size })),
+  ];
 }
 
 /** Uploads the template directory's files one by one into the staging directory; returns it. */
@@ -192,6 +248,11 @@ async function copyFiles(
     task.done();
   }
   return paths.staging;
+}
+
+/** The files sent and the directories holding them. */
+function expectedEntries(files: readonly LocalFile[]): ExpectedEntry[] {
+  return packEntries(files).map(({ relative, type, size }) => ({ relative, type, size }));
 }
 
 /** Removes everything an import made: registration, template directory, staging directory, upload. */
