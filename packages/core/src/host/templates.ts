@@ -1,8 +1,5 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   type ArchiveExtractor,
   assertValidName,
@@ -14,6 +11,7 @@ import {
 } from '@ims/spi';
 import { compareText } from '../compare-text.js';
 import type { TemplateRecord } from '../state/model.js';
+import { type DownloadLimits, downloadToFile, readDownloadLimits } from './download.js';
 import type { ImsHost } from './ims-host.js';
 
 /** A template row of `ims template list`. */
@@ -26,47 +24,11 @@ export interface TemplateView extends TemplateRecord {
 export interface ImportOptions {
   /** Name to store the template under (default: from template.json, else from the source's name). */
   name?: string;
+  /** Bounds of an http(s) download (default: from the environment, see {@link readDownloadLimits}). */
+  downloadLimits?: DownloadLimits;
 }
 
 const ARCHIVE_SUFFIX = /\.(tgz|tar\.gz|tar)$/i;
-
-/** Downloads an http(s) URL to a file, with progress; only the status and size are trusted. */
-async function download(
-  url: string,
-  file: string,
-  progress: ProgressReporter,
-  signal: AbortSignal,
-): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal, redirect: 'follow' });
-  } catch (cause) {
-    throw new ImsError('IMS_CONNECTION_FAILED', `Could not download ${url}: ${(cause as Error).message}.`, {
-      cause,
-      hint: 'Check the URL and that the server is reachable.',
-    });
-  }
-  if (!response.ok || response.body === null) {
-    throw new ImsError(
-      'IMS_CONNECTION_FAILED',
-      `Downloading ${url} failed: HTTP ${response.status} ${response.statusText}.`,
-      { hint: 'Check the URL.' },
-    );
-  }
-  const total = Number(response.headers.get('content-length') ?? '') || undefined;
-  const task = progress.start(`download ${basename(new URL(url).pathname)}`, total, 'bytes');
-  let done = 0;
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  body.on('data', (chunk: Buffer) => {
-    done += chunk.length;
-    task.update(done);
-  });
-  try {
-    await pipeline(body, createWriteStream(file, { mode: 0o600 }));
-  } finally {
-    task.done();
-  }
-}
 
 /** Reads and checks `template.json` when the template has one. */
 async function readMetadata(directory: string): Promise<TemplateMetadata | undefined> {
@@ -128,7 +90,13 @@ export async function importTemplate(
     if (/^https?:\/\//i.test(source)) {
       sourceName = basename(new URL(source).pathname);
       archivePath = join(work, 'download');
-      await download(source, archivePath, progress, signal);
+      await downloadToFile(
+        source,
+        archivePath,
+        progress,
+        signal,
+        options.downloadLimits ?? readDownloadLimits(),
+      );
     } else {
       sourceName = basename(source);
       const info = await stat(source).catch(() => undefined);
