@@ -10,8 +10,10 @@ import {
   TOKENS,
 } from '@ims/spi';
 import { compareText } from '../compare-text.js';
+import type { FileLock } from '../state/lock.js';
 import type { TemplateRecord } from '../state/model.js';
 import { type DownloadLimits, downloadToFile, readDownloadLimits } from './download.js';
+import { lockTemplateImport } from './import-lock.js';
 import type { ImsHost } from './ims-host.js';
 
 /** A template row of `ims template list`. */
@@ -83,6 +85,7 @@ export async function importTemplate(
   const signal = host.service<AbortSignal>(TOKENS.Signal);
   await mkdir(join(host.home, 'tmp'), { recursive: true, mode: 0o700 });
   const work = await mkdtemp(join(host.home, 'tmp', 'import-'));
+  let lock: FileLock | undefined;
   try {
     let archivePath: string | undefined;
     let directory: string;
@@ -126,6 +129,8 @@ export async function importTemplate(
     const name = options.name ?? metadata?.name ?? sourceName.replace(ARCHIVE_SUFFIX, '');
     assertValidName('template', name);
 
+    // Held until the template is recorded (or the provider has cleaned up after a failure).
+    lock = await lockTemplateImport(host.home, configName, name);
     const state = await host.store.read();
     if (state.configs[configName]?.templates[name]) {
       throw new ImsError(
@@ -154,6 +159,7 @@ export async function importTemplate(
     });
     return { ...record, config: configName };
   } finally {
+    await lock?.release();
     await rm(work, { recursive: true, force: true });
   }
 }
