@@ -12,6 +12,7 @@ import {
 import { compareText } from '../compare-text.js';
 import type { FileLock } from '../state/lock.js';
 import type { TemplateRecord } from '../state/model.js';
+import { checkDeclaredSizes } from './declared-sizes.js';
 import { type DownloadLimits, downloadToFile, readDownloadLimits } from './download.js';
 import { lockTemplateImport } from './import-lock.js';
 import type { ImsHost } from './ims-host.js';
@@ -126,6 +127,7 @@ export async function importTemplate(
     }
     directory ??= source;
     const metadata = await readMetadata(directory);
+    await checkDeclaredSizes(directory, metadata);
     const name = options.name ?? metadata?.name ?? sourceName.replace(ARCHIVE_SUFFIX, '');
     assertValidName('template', name);
 
