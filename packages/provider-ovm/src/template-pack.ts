@@ -38,14 +38,14 @@ export interface PackedTemplate {
 const USTAR_NAME_MAX = 256;
 
 /**
- * Writes `entries` as a gzip-compressed ustar archive to `outPath`. `level` is the gzip level:
- * 1 for compressible data (disk images are mostly zeros), 0 when the data does not compress (the
- * archive then costs a CRC, not a compression). Reports the uncompressed bytes read.
+ * Writes `entries` as a ustar archive to `outPath`, gzip-compressed at level 1 when `gzip` is set
+ * (disk images are mostly zeros: fast level 1 pays for itself on the wire), plain otherwise (data
+ * that does not compress would cost a core for nothing). Reports the uncompressed bytes read.
  */
 export async function packTemplate(
   entries: readonly PackEntry[],
   outPath: string,
-  options: { level: number; signal: AbortSignal; onProgress?: (done: number) => void },
+  options: { gzip: boolean; signal: AbortSignal; onProgress?: (done: number) => void },
 ): Promise<PackedTemplate> {
   for (const entry of entries) refuseUnpackableName(entry.relative);
   const hash = createHash('sha256');
@@ -58,13 +58,10 @@ export async function packTemplate(
     },
   });
   const packer = pack();
-  const written = pipeline(
-    packer,
-    createGzip({ level: options.level }),
-    tap,
-    createWriteStream(outPath, { mode: 0o600 }),
-    { signal: options.signal },
-  );
+  const output = createWriteStream(outPath, { mode: 0o600 });
+  const written = options.gzip
+    ? pipeline(packer, createGzip({ level: 1 }), tap, output, { signal: options.signal })
+    : pipeline(packer, tap, output, { signal: options.signal });
   written.catch(() => undefined);
   let done = 0;
   try {

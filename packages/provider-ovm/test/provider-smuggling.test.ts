@@ -4,11 +4,12 @@
  * the template's disk, a device node, a FIFO. Whatever the archive says, only the regular files the
  * host extracted may end up in seed_pool — checked here against real GNU tar over a real sshd.
  */
+import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshDom0 } from '../src/dom0/ssh-dom0.js';
-import { verifyExtracted } from '../src/dom0/verify-extracted.js';
+import { extractAndList, verifyExtracted, verifyListing } from '../src/dom0/verify-extracted.js';
 import { expectCode, type OvmFixture, startOvmFixture } from './ovm-fixture.js';
 import { header, paxHeader, paxRecord, tgz } from './tar-bytes.js';
 
@@ -151,6 +152,37 @@ describe('archives read differently by the host and by GNU tar', () => {
     expect((await fixture.seedPool()).filter((n) => n.startsWith('.'))).toEqual([]);
     expect((await readdir(join(fixture.home, 'data'))).filter((n) => n.startsWith('.ims-pack-'))).toEqual([]);
     await fixture.provider.deleteTemplate('packed');
+  });
+
+  it('one command on dom0 checks the checksum before it extracts, then lists what tar wrote', async () => {
+    const dom0 = sshDom0(fixture.context, fixture.config, async () => '127.0.0.1');
+    try {
+      const data = Buffer.from("name = 'x'\n");
+      const tar = Buffer.concat([
+        header({ name: 'vm.cfg', type: '0', size: data.length }),
+        data,
+        Buffer.alloc(1024 + 512 - data.length),
+      ]);
+      const archive = join(fixture.ovsRoot, 'seed_pool', ".ims-upload-it's.tar");
+      await writeFile(archive, tar);
+      const staging = join(fixture.ovsRoot, 'seed_pool', ".ims-staging-it's");
+      await mkdir(staging);
+      const options = { archive, staging, gzip: false, template: 'check' };
+      await expectCode(
+        extractAndList(dom0, { ...options, sha256: '0'.repeat(64) }),
+        'IMS_IO_FAILED',
+        /arrived damaged/,
+      );
+      expect(await readdir(staging)).toEqual([]);
+      const sha256 = createHash('sha256').update(tar).digest('hex');
+      const listing = await extractAndList(dom0, { ...options, sha256 });
+      verifyListing(listing, [{ relative: 'vm.cfg', type: 'file', size: data.length }], 'check');
+      expect(await readFile(join(staging, 'vm.cfg'))).toEqual(data);
+      await dom0.removeTree(staging);
+      await dom0.removeTree(archive);
+    } finally {
+      await dom0.close();
+    }
   });
 
   it('what dom0 wrote is checked there: a link, a FIFO or an unsent file in the staging directory is refused', async () => {

@@ -25,20 +25,68 @@ interface FoundEntry {
   relative: string;
 }
 
+/** The `find` that lists a staging directory without following links, NUL-separated. */
+const LIST_ARGS = ['-mindepth', '1', '-printf', '%y %s %P\\0'];
+
+/** Exit status of the extraction script when the uploaded archive's checksum differs. */
+const CHECKSUM_MISMATCH = 86;
+
 /**
- * Lists `staging` on dom0 without following links (`find -P`) and compares it with `expected`;
- * `IMS_ARCHIVE_UNSAFE` for anything that is not a regular file or directory, `IMS_IO_FAILED` for
- * a missing, extra or wrongly sized file.
+ * One command on dom0, so each step costs no extra SSH round trip: checks the uploaded archive's
+ * SHA-256, extracts it with GNU tar (no owners, no modes, no overwriting) into `staging`, and lists
+ * what tar wrote. A constant script; every path and value is a positional argument, quoted by
+ * the session, never part of the script text.
  */
-export async function verifyExtracted(
+export async function extractAndList(
   dom0: Dom0,
-  staging: string,
-  expected: readonly ExpectedEntry[],
-  template: string,
-): Promise<void> {
+  options: { archive: string; staging: string; sha256: string; gzip: boolean; template: string },
+): Promise<string> {
+  const script = [
+    'sum=$(sha256sum < "$1") || exit 1',
+    `[ "\${sum%% *}" = "$3" ] || { printf '%s\\n' "$sum" >&2; exit ${CHECKSUM_MISMATCH}; }`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion ("-z" or nothing), not a template.
+    'tar -x ${4:+"$4"} -f "$1" -C "$2" --no-same-owner --no-same-permissions --keep-old-files || exit 1',
+    `exec find -P "$2" ${LIST_ARGS.map((a) => `'${a}'`).join(' ')}`,
+  ].join('\n');
+  const result = await dom0.run(
+    ['sh', '-c', script, 'sh', options.archive, options.staging, options.sha256, options.gzip ? '-z' : ''],
+    { allowFailure: true },
+  );
+  if (result.exitCode === CHECKSUM_MISMATCH) {
+    throw new ImsError(
+      'IMS_IO_FAILED',
+      `The template archive arrived damaged on dom0: its SHA-256 is ${result.stderr.trim().split(' ')[0]}, the local file's ${options.sha256}.`,
+      {
+        hint: 'Import it again; if this repeats, check dom0’s disk and memory.',
+        details: { template: options.template },
+      },
+    );
+  }
+  if (result.exitCode !== 0) {
+    throw new ImsError(
+      'IMS_COMMAND_FAILED',
+      `Extracting template ${options.template} on dom0 failed (exit ${result.exitCode}): ${result.stderr.trim().slice(0, 500)}`,
+      {
+        hint: 'Check dom0’s free space in the repository and that GNU tar, sha256sum and find are installed.',
+        details: { template: options.template, exitCode: result.exitCode },
+      },
+    );
+  }
+  return result.stdout;
+}
+
+/** Lists `staging` on dom0 without following links (`find -P`). */
+export async function listStaging(dom0: Dom0, staging: string): Promise<string> {
   // An argument vector: the session quotes every word for the remote shell.
-  const { stdout } = await dom0.run(['find', '-P', staging, '-mindepth', '1', '-printf', '%y %s %P\\0']);
-  const found = parseFind(stdout);
+  return (await dom0.run(['find', '-P', staging, ...LIST_ARGS])).stdout;
+}
+
+/**
+ * Compares a listing of the staging directory with `expected`; `IMS_ARCHIVE_UNSAFE` for anything
+ * that is not a regular file or directory, `IMS_IO_FAILED` for a missing, extra or wrongly sized file.
+ */
+export function verifyListing(listing: string, expected: readonly ExpectedEntry[], template: string): void {
+  const found = parseFind(listing);
   const special = found.find((entry) => entry.kind !== 'f' && entry.kind !== 'd');
   if (special !== undefined) {
     throw new ImsError(
@@ -72,6 +120,16 @@ export async function verifyExtracted(
       },
     );
   }
+}
+
+/** Lists the staging directory on dom0 and compares it with what was sent. */
+export async function verifyExtracted(
+  dom0: Dom0,
+  staging: string,
+  expected: readonly ExpectedEntry[],
+  template: string,
+): Promise<void> {
+  verifyListing(await listStaging(dom0, staging), expected, template);
 }
 
 function parseFind(stdout: string): FoundEntry[] {
