@@ -6,7 +6,7 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ImsError, type TemplateMetadata } from '@ims/spi';
+import { ImsError, isImsError, type TemplateMetadata } from '@ims/spi';
 
 /** What a template may hold beside its declared disks: kernel, initrd, vm.cfg, README. */
 export const UNDECLARED_ALLOWANCE_BYTES = 512 * 1024 ** 2;
@@ -54,4 +54,36 @@ async function totalFileBytes(directory: string): Promise<number> {
     if (entry.isFile()) total += (await lstat(join(entry.parentPath, entry.name))).size;
   }
   return total;
+}
+
+/**
+ * The extraction's expansion bound for an import: `IMS_IMPORT_MAX_EXPANSION_RATIO` when set (a
+ * legitimate template with a large, mostly empty disk can exceed the default), else the extractor's
+ * default.
+ */
+export function expansionOptions(env: NodeJS.ProcessEnv = process.env): { maxExpansionRatio?: number } {
+  const text = env.IMS_IMPORT_MAX_EXPANSION_RATIO;
+  if (text === undefined || text === '') return {};
+  const ratio = /^[0-9]+(\.[0-9]+)?$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!(ratio >= 1)) {
+    throw new ImsError(
+      'IMS_INVALID_ARGUMENT',
+      `IMS_IMPORT_MAX_EXPANSION_RATIO=${JSON.stringify(text)} is not a number of 1 or more.`,
+      {
+        hint: 'Set it to how many times an archive may expand (default 200), or unset it (see docs/cli.md).',
+        details: { variable: 'IMS_IMPORT_MAX_EXPANSION_RATIO', value: text },
+      },
+    );
+  }
+  return { maxExpansionRatio: ratio };
+}
+
+/** An expansion refusal, with the hint that says how to import a legitimate sparse template. */
+export function withExpansionHint(error: unknown): unknown {
+  if (!isImsError(error) || error.details.limit !== 'maxExpansionRatio') return error;
+  return new ImsError(error.code, error.message, {
+    cause: error,
+    hint: 'Use only templates from a source you trust. A template whose disk is large and mostly empty can expand this much legitimately: raise IMS_IMPORT_MAX_EXPANSION_RATIO for it.',
+    details: error.details,
+  });
 }

@@ -12,7 +12,7 @@ import {
 import { compareText } from '../compare-text.js';
 import type { FileLock } from '../state/lock.js';
 import type { TemplateRecord } from '../state/model.js';
-import { checkDeclaredSizes } from './declared-sizes.js';
+import { checkDeclaredSizes, expansionOptions, withExpansionHint } from './declared-sizes.js';
 import { type DownloadLimits, downloadToFile, readDownloadLimits } from './download.js';
 import { lockTemplateImport } from './import-lock.js';
 import type { ImsHost } from './ims-host.js';
@@ -81,6 +81,7 @@ export async function importTemplate(
 ): Promise<TemplateView> {
   assertValidName('configuration', configName);
   if (options.name !== undefined) assertValidName('template', options.name);
+  const expansion = expansionOptions();
   const { provider } = await host.provider(configName);
   const progress = host.service<ProgressReporter>(TOKENS.Progress);
   const signal = host.service<AbortSignal>(TOKENS.Signal);
@@ -120,7 +121,9 @@ export async function importTemplate(
       try {
         await host
           .service<ArchiveExtractor>(TOKENS.Archives)
-          .extract(archivePath, directory, { onProgress: (done) => task.update(done), signal });
+          .extract(archivePath, directory, { onProgress: (done) => task.update(done), signal, ...expansion });
+      } catch (error) {
+        throw withExpansionHint(error);
       } finally {
         task.done();
       }
