@@ -10,3 +10,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 process.exitCode = await runCli(process.argv.slice(2));
+// The command is over: end now even if plugin code left a timer or socket behind (a provider whose
+// import never settled keeps an interval running). Output is already written: stdout and stderr
+// are synchronous for files and pipes on Linux. A process with nothing left ends before this fires.
+setTimeout(() => process.exit(), 0).unref();

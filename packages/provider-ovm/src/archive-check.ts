@@ -1,7 +1,8 @@
 /**
  * Checks a template archive on the IMS host before any byte of it goes to dom0, where GNU tar
- * extracts it as root: only regular files and directories, no absolute names, no `..`, no links,
- * no devices. Reads the archive once, computing the SHA-256 that dom0's copy is compared with.
+ * extracts what IMS packs from the host's extraction of it: only regular files and directories, no
+ * absolute names, no `..`, no links, no devices, and no header that GNU tar would read differently
+ * from tar-stream (see tar-header-scan.ts). Reads the archive once.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -10,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { ImsError, isImsError } from '@ims/spi';
 import { extract, type Header } from 'tar-stream';
+import { createTarHeaderScan, TarHeaderRefusal } from './tar-header-scan.js';
 
 /** What the check found out about a safe archive. */
 export interface CheckedArchive {
@@ -53,7 +55,13 @@ export async function checkTemplateArchive(
   source.on('error', () => {});
   // The iterator must listen before bytes flow, or the first entries would be missed.
   const iterator = tar[Symbol.asyncIterator]();
-  const flowing = pipeline(source, tap, createGunzip(), tar, ...(signal ? [{ signal }] : []));
+  // A second, strict reading of the headers refuses whatever GNU tar would read differently.
+  const scan = createTarHeaderScan();
+  let refusal: TarHeaderRefusal | undefined;
+  scan.on('error', (error) => {
+    if (error instanceof TarHeaderRefusal) refusal ??= error;
+  });
+  const flowing = pipeline(source, tap, createGunzip(), scan, tar, ...(signal ? [{ signal }] : []));
   flowing.catch(() => undefined);
   try {
     for (;;) {
@@ -78,6 +86,8 @@ export async function checkTemplateArchive(
     source.destroy();
     tar.destroy();
     await flowing.catch(() => undefined);
+    if (refusal !== undefined && !isImsError(error))
+      throw unsafe(archivePath, refusal.entry, refusal.problem);
     throw readFailure(archivePath, error);
   }
   return { sha256: hash.digest('hex'), sizeBytes, entries, root: templateRoot(archivePath, files, topLevel) };

@@ -10,7 +10,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const OvmConfigSchema = Schema.Object(
   {
     managerUrl: Schema.String({
-      pattern: '^https?://[^\\s/]+(:[0-9]+)?/?$',
+      // No `@`: credentials in the URL would be stored in clear; they go in username and password.
+      pattern: '^https?://[^\\s/@]+(:[0-9]+)?/?$',
       description: 'OVM Manager base URL, e.g. http://manager:8888',
     }),
     username: Schema.String({ minLength: 1, description: 'OVM Manager user' }),

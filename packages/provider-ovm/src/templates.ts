@@ -3,13 +3,20 @@
  * approved. An import goes through a staging directory and is moved into place only when
  * complete; whatever fails or is cancelled, everything it made is removed again.
  */
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { assertValidName, ImsError, type TemplateImportRequest, type TemplateInfo } from '@ims/spi';
 import { type CheckedArchive, checkTemplateArchive } from './archive-check.js';
+import {
+  type ExpectedEntry,
+  extractAndList,
+  verifyExtracted,
+  verifyListing,
+} from './dom0/verify-extracted.js';
 import type { OvmEnv } from './env.js';
 import { isFault } from './soap/faults.js';
 import { isActiveTemplate } from './states.js';
+import { type PackEntry, type PackedTemplate, packTemplate } from './template-pack.js';
 
 /** Where one import puts things on dom0. */
 interface ImportPaths {
@@ -17,7 +24,7 @@ interface ImportPaths {
   seed: string;
   /** Where the files are assembled, `seed_pool/.ims-staging-<name>`. */
   staging: string;
-  /** Where the archive is uploaded, `seed_pool/.ims-upload-<name>.tgz`. */
+  /** Where IMS's archive of the template is uploaded, `seed_pool/.ims-upload-<name>.tar`. */
   upload: string;
 }
 
@@ -58,7 +65,7 @@ export async function importTemplate(env: OvmEnv, request: TemplateImportRequest
   const paths: ImportPaths = {
     seed: posix.join(env.seedPool, name),
     staging: posix.join(env.seedPool, `.ims-staging-${name}`),
-    upload: posix.join(env.seedPool, `.ims-upload-${name}.tgz`),
+    upload: posix.join(env.seedPool, `.ims-upload-${name}.tar`),
   };
   const progress: ImportProgress = { seedCreated: false, registerAttempted: false };
   try {
@@ -69,7 +76,11 @@ export async function importTemplate(env: OvmEnv, request: TemplateImportRequest
     const source =
       archive === undefined || request.archivePath === undefined
         ? await copyFiles(env, name, files, paths)
-        : await unpackArchive(env, name, request.archivePath, archive, paths);
+        : await unpackArchive(env, name, request.archivePath, archive, files, paths);
+    // Whatever was written, only exactly the files IMS sent become the template (an archive sent
+    // over SSH was listed and compared by the command that extracted it).
+    const listedAlready = archive !== undefined && !env.localDom0;
+    if (!listedAlready) await verifyExtracted(env.dom0, source, expectedEntries(files), name);
     await env.dom0.rename(source, paths.seed);
     progress.seedCreated = true;
     await env.dom0.removeTree(paths.staging);
@@ -113,12 +124,18 @@ async function refuseExisting(env: OvmEnv, name: string): Promise<void> {
   }
 }
 
-/** Sends the archive as it is, checks it arrived intact, and extracts it in the staging directory; returns the directory to move into place. */
+/**
+ * Puts the template's files into the staging directory; returns the directory to move into place.
+ * With dom0 on this machine, the host's safe extractor unpacks the archive. Over SSH the user's
+ * archive is never sent: IMS packs the files the host already extracted and checked into an
+ * archive of its own, checks that it arrived intact, and extracts that.
+ */
 async function unpackArchive(
   env: OvmEnv,
   name: string,
   archivePath: string,
   archive: CheckedArchive,
+  files: readonly LocalFile[],
   paths: ImportPaths,
 ): Promise<string> {
   if (env.localDom0) {
@@ -131,35 +148,68 @@ async function unpackArchive(
     } finally {
       task.done();
     }
-  } else {
-    const task = env.context.progress.start(`upload template ${name}`, archive.sizeBytes, 'bytes');
+    return archive.root === '' ? paths.staging : posix.join(paths.staging, archive.root);
+  }
+  const packed = join(
+    env.context.dataDir,
+    `.ims-pack-${name}-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tar`,
+  );
+  try {
+    const total = files.reduce((sum, f) => sum + f.size, 0);
+    const packTask = env.context.progress.start(`pack template ${name}`, total, 'bytes');
+    const gzip = worthCompressing(archive.sizeBytes, total);
+    let ours: PackedTemplate;
     try {
-      await env.dom0.upload(archivePath, paths.upload, (done, total) => task.update(done, total));
+      ours = await packTemplate(packEntries(files), packed, {
+        gzip,
+        signal: env.context.signal,
+        onProgress: (done) => packTask.update(done, total),
+      });
+    } finally {
+      packTask.done();
+    }
+    const task = env.context.progress.start(`upload template ${name}`, ours.sizeBytes, 'bytes');
+    try {
+      await env.dom0.upload(packed, paths.upload, (done, all) => task.update(done, all));
     } finally {
       task.done();
     }
-    const arrived = await env.dom0.sha256(paths.upload);
-    if (arrived !== archive.sha256) {
-      throw new ImsError(
-        'IMS_IO_FAILED',
-        `The template archive arrived damaged on dom0: its SHA-256 is ${arrived}, the local file's ${archive.sha256}.`,
-        {
-          hint: 'Import it again; if this repeats, check dom0’s disk and memory.',
-          details: { template: name },
-        },
-      );
-    }
-    await env.dom0.run([
-      'tar',
-      '-xzf',
-      paths.upload,
-      '-C',
-      paths.staging,
-      '--no-same-owner',
-      '--no-same-permissions',
-    ]);
+    // One command checks the checksum, extracts and lists what tar wrote; the listing is compared
+    // with what was sent before anything is moved into place.
+    const listing = await extractAndList(env.dom0, {
+      archive: paths.upload,
+      staging: paths.staging,
+      sha256: ours.sha256,
+      gzip,
+      template: name,
+    });
+    verifyListing(listing, expectedEntries(files), name);
+  } finally {
+    await rm(packed, { force: true });
   }
-  return archive.root === '' ? paths.staging : posix.join(paths.staging, archive.root);
+  return paths.staging;
+}
+
+/**
+ * Disk images are mostly zeros and compress well, so gzip level 1 (fast) pays for itself on the
+ * wire. When the user's archive hardly compressed its content, compressing again would cost a core
+ * for nothing (random data: 256 MiB take about 9 s at level 1, 2 s as a plain tar).
+ */
+export function worthCompressing(archiveBytes: number, contentBytes: number): boolean {
+  return !(contentBytes > 0 && archiveBytes / contentBytes > 0.8);
+}
+
+/** The files and their directories, parents first. */
+function packEntries(files: readonly LocalFile[]): PackEntry[] {
+  const directories = new Set<string>();
+  for (const file of files) {
+    const parts = file.relative.split('/');
+    for (let i = 1; i < parts.length; i += 1) directories.add(parts.slice(0, i).join('/'));
+  }
+  return [
+    ...[...directories].sort().map((relative) => ({ relative, type: 'directory' as const, size: 0 })),
+    ...files.map((f) => ({ relative: f.relative, path: f.path, type: 'file' as const, size: f.size })),
+  ];
 }
 
 /** Uploads the template directory's files one by one into the staging directory; returns it. */
@@ -192,6 +242,11 @@ async function copyFiles(
     task.done();
   }
   return paths.staging;
+}
+
+/** The files sent and the directories holding them. */
+function expectedEntries(files: readonly LocalFile[]): ExpectedEntry[] {
+  return packEntries(files).map(({ relative, type, size }) => ({ relative, type, size }));
 }
 
 /** Removes everything an import made: registration, template directory, staging directory, upload. */

@@ -3,10 +3,13 @@
  * `/VirtualBox/GuestInfo/Net/<i>/MAC`, `/V4/IP`, `/V4/Netmask`, `/Status`. `<i>` is the guest's
  * interface order, not the NIC slot, so NICs are matched by MAC. Guests without Guest Additions
  * running the IMS boot scripts publish `/IMS/Net/<n>/V4/IP` through VBoxControl instead, where
- * `<n>` is the NIC's index in the boot parameters: its MAC and prefix come from the
- * `bootparams.conf` IMS set as a guest property for this boot. The values survive power-off, so
- * only those written after this boot count, and `0.0.0.0` (an interface without an address)
- * never does.
+ * `<n>` is the NIC's index in the boot parameters: its MAC and prefix come from IMS's own record
+ * of this boot. The values survive power-off, so only those written after this boot count, and
+ * `0.0.0.0` (an interface without an address) never does.
+ *
+ * Only those names are asked for (`enumerate --patterns`), so a value that anyone wrote into
+ * another property — boot parameters, notes of other tools — never reaches the parser, however
+ * it imitates enumerate's output.
  */
 import { assertValidName, type GuestAddress } from '@ims/spi';
 import type { ProviderEnv } from './env.js';
@@ -14,11 +17,20 @@ import { showVm } from './machines.js';
 import { enumerateFormatOf, type GuestProperty, parseGuestProperties } from './parse/guest-properties.js';
 import { macFromVBox } from './parse/machine-info.js';
 import { isRunningState } from './parse/states.js';
-import { BOOTPARAMS_PROPERTY } from './vm-power.js';
+import type { BootNicRecord } from './records.js';
 
 const NET_PROPERTY = /^\/VirtualBox\/GuestInfo\/Net\/(\d+)\/(MAC|V4\/IP|V4\/Netmask|Status)$/;
 const IMS_NET_PROPERTY = /^\/IMS\/Net\/(\d+)\/V4\/IP$/;
-const CONF_NIC_LINE = /^IMS_NET(\d+)_(MAC|ADDRESS)='([^']*)'$/gm;
+
+/**
+ * The properties addresses are read from, as one `enumerate` pattern: `*` and `?` wildcards,
+ * alternatives separated by `|` (confirmed: VBoxManage manual, guestproperty; the guest property
+ * service matches with RTStrSimplePatternMultiMatch). Given with `--patterns`, which every version
+ * takes: 4.x–6.x only that way, 7.x also positionally (confirmed: VBoxManageGuestProp.cpp, 4.x and
+ * 7.0, handleEnumGuestProperty). One argument, because VBoxManage joins several with `,`, which
+ * the matcher does not treat as a separator.
+ */
+export const ADDRESS_PATTERNS = '/VirtualBox/GuestInfo/Net/*|/IMS/Net/*';
 
 /** The guest's IPv4 addresses on its NICs; `[]` while it is not running or has reported none since this boot. */
 export async function getAddresses(env: ProviderEnv, name: string): Promise<GuestAddress[]> {
@@ -29,43 +41,31 @@ export async function getAddresses(env: ProviderEnv, name: string): Promise<Gues
   const boot = record?.uuid === info.uuid ? record.boot : undefined;
   const bootMs = boot?.hostStartedAt ?? boot?.startedAt ?? info.stateChangedAt ?? 0;
   const { major } = await env.vbox.version();
-  const outcome = await env.vbox.run(['guestproperty', 'enumerate', name], { vm: name });
+  const outcome = await env.vbox.run(['guestproperty', 'enumerate', name, '--patterns', ADDRESS_PATTERNS], {
+    vm: name,
+  });
   const properties = parseGuestProperties(outcome.stdout, enumerateFormatOf(major));
   const macs = new Set(info.nics.map((nic) => nic.mac).filter((mac) => mac !== undefined));
   const freshAfterNs = BigInt(bootMs) * 1_000_000n;
   const found = addressesFromProperties(properties, macs, freshAfterNs);
-  if (!properties.some((p) => IMS_NET_PROPERTY.test(p.name))) return found;
-  // Multi-line values do not survive `enumerate`'s line format: read the boot parameters alone.
-  const conf = await env.vbox.run(['guestproperty', 'get', name, BOOTPARAMS_PROPERTY], { vm: name });
-  const value = /^Value: ([\s\S]*)$/.exec(conf.stdout.replace(/\n$/, ''))?.[1] ?? '';
-  return mergeAddresses(found, addressesFromImsProperties(properties, macs, freshAfterNs, value));
+  return mergeAddresses(found, addressesFromImsProperties(properties, macs, freshAfterNs, boot?.nics ?? []));
 }
 
-/** The addresses the IMS boot scripts published (`/IMS/Net/<n>/V4/IP`), NICs named by `bootparams.conf`. */
+/** The addresses the IMS boot scripts published (`/IMS/Net/<n>/V4/IP`), NIC `n` as IMS gave it this boot. */
 export function addressesFromImsProperties(
   properties: readonly GuestProperty[],
   macs: ReadonlySet<string>,
   freshAfterNs: bigint,
-  bootparamsConf: string,
+  bootNics: readonly BootNicRecord[],
 ): GuestAddress[] {
-  const nics = new Map<string, { mac?: string; address?: string }>();
-  // The NIC keys come before IMS_DNS / IMS_SSH_KEY_COUNT in the file's fixed key order; user
-  // parameters come later and may hold newlines, so nothing after that point is read.
-  const head = bootparamsConf.split(/^IMS_(?:DNS|SSH_KEY_COUNT)=/m)[0] ?? '';
-  for (const [, index, key, value] of head.matchAll(CONF_NIC_LINE)) {
-    const nic = nics.get(index as string) ?? {};
-    if (key === 'MAC') nic.mac = value as string;
-    else nic.address = value as string;
-    nics.set(index as string, nic);
-  }
   const found: GuestAddress[] = [];
   for (const property of properties) {
     const index = IMS_NET_PROPERTY.exec(property.name)?.[1];
-    const nic = index === undefined ? undefined : nics.get(index);
-    if (nic?.mac === undefined || !macs.has(nic.mac)) continue;
+    const nic = index === undefined ? undefined : bootNics[Number(index)];
+    if (nic === undefined || !macs.has(nic.mac)) continue;
     if (!isIpv4(property.value) || property.value === '0.0.0.0') continue;
     if (property.timestampNs === undefined || property.timestampNs <= freshAfterNs) continue;
-    const [configured, prefix] = (nic.address ?? '').split('/');
+    const [configured, prefix] = nic.address.split('/');
     const sameAsConfigured = configured === property.value && prefix !== undefined;
     found.push({
       mac: nic.mac,

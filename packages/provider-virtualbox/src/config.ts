@@ -1,4 +1,5 @@
 import { Schema, type Static } from '@ims/spi/config-schema';
+import { VM_FOLDER_PATTERN } from './vm-folder-pattern.js';
 
 /** The NIC types `VBoxManage modifyvm --nictypeN` accepts. */
 export const NIC_TYPES = [
@@ -49,9 +50,9 @@ export const VirtualBoxConfigSchema = Schema.Object(
     ),
     vmFolder: Schema.Optional(
       Schema.String({
-        pattern: '^/',
+        pattern: VM_FOLDER_PATTERN,
         description:
-          'absolute folder on the VirtualBox host for VMs and template disks (required with --host; locally the default is the configuration data directory)',
+          'absolute folder on the VirtualBox host for VMs and template disks (required with --host; locally the default is the configuration data directory); not /, a system folder or a home directory itself',
       }),
     ),
     nicType: Schema.Union(

@@ -3,7 +3,7 @@
  * session's runner, files through SFTP). The SSH session is opened on first use and opened again
  * after it was found lost.
  */
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import {
   type CommandRunner,
   ImsError,
@@ -31,8 +31,11 @@ export interface VBoxHost {
   upload(localPath: string, remotePath: string, onProgress?: TransferProgress): Promise<void>;
   /** Removes a file; a missing one is fine. */
   removeFile(path: string): Promise<void>;
-  /** Removes a directory and everything in it; a missing one is fine. */
-  removeTree(path: string): Promise<void>;
+  /**
+   * Removes a folder only if it is empty (never recursively): true when it was removed, false when
+   * it is missing or still holds something.
+   */
+  removeEmptyFolder(path: string): Promise<boolean>;
   /** Forgets a session found lost, so the next use connects again. */
   reset(): Promise<void>;
   /** Closes the SSH session, if any. */
@@ -53,7 +56,17 @@ function localHost(context: ProviderContext): VBoxHost {
     writeFile: (path, data) => io('write', path, () => writeFile(path, data)),
     upload: (from, to) => io('copy', to, () => copyFile(from, to)),
     removeFile: (path) => io('remove', path, () => rm(path, { force: true })),
-    removeTree: (path) => io('remove', path, () => rm(path, { recursive: true, force: true })),
+    removeEmptyFolder: async (path) => {
+      try {
+        await rmdir(path);
+        return true;
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+        await io('remove folder', path, () => Promise.reject(cause));
+        return false;
+      }
+    },
     reset: async () => {},
     close: async () => {},
   };
@@ -110,9 +123,18 @@ class RemoteHost implements VBoxHost {
     return this.#use((s) => s.remove(path));
   }
 
-  async removeTree(path: string): Promise<void> {
-    // SFTP has no recursive removal; `rm` gets the path as one argument, quoted by the session.
-    await this.#use((s) => s.run(['rm', '-rf', '--', path]).then(() => {}));
+  async removeEmptyFolder(path: string): Promise<boolean> {
+    // `rmdir` removes nothing but an empty folder; the session quotes the path as one argument,
+    // and the C locale keeps its messages in English.
+    const outcome = await this.#use((s) =>
+      s.run(['env', 'LC_ALL=C', 'rmdir', '--', path], { allowFailure: true }),
+    );
+    if (outcome.exitCode === 0) return true;
+    if (/not empty|exists|no such file/i.test(outcome.stderr)) return false;
+    throw new ImsError('IMS_IO_FAILED', `Could not remove folder ${path}: ${outcome.stderr.trim()}.`, {
+      hint: 'Check the permissions of the VM folder (--vm-folder).',
+      details: { path },
+    });
   }
 
   async reset(): Promise<void> {

@@ -37,12 +37,22 @@ export interface TemplateRecord {
   importedAt: string;
 }
 
+/** A NIC as the boot parameters of a start gave it to the guest. */
+export interface BootNicRecord {
+  /** MAC, lower case with colons. */
+  mac: string;
+  /** `ADDRESS/PREFIX` or `dhcp`. */
+  address: string;
+}
+
 /** When a VM was last started by IMS, to tell fresh guest properties from stale ones. */
 export interface BootRecord {
   /** IMS host clock, ms since the epoch. */
   startedAt: number;
   /** The VirtualBox host's clock (`VMStateChangeTime` after the start), ms since the epoch. */
   hostStartedAt?: number;
+  /** The NICs in the order of this start's boot parameters (`IMS_NET<n>_…`, `/IMS/Net/<n>/…`). */
+  nics?: BootNicRecord[];
 }
 
 /** A VM this configuration created. */
@@ -65,6 +75,8 @@ export interface VmRecord {
   createdAt: string;
   /** Its last start through IMS. */
   boot?: BootRecord;
+  /** The boot-parameter ISO IMS last wrote for it on the VirtualBox host, removed with the VM. */
+  bootIso?: string;
 }
 
 /** Accumulated CPU time estimate of a running VM (see metrics.ts). */

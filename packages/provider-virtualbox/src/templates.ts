@@ -15,6 +15,7 @@ import { findVm, listRegistered, showVm } from './machines.js';
 import { BASE_SNAPSHOT, rawUploadPath, templateDiskPath, templateFolder, templateVmName } from './names.js';
 import type { TemplateDiskRecord, TemplateRecord } from './records.js';
 import { readTemplateFiles, type TemplateDiskFile } from './template-files.js';
+import { assertSafeVmFolder, unsafeVmFolderReason } from './vm-folder.js';
 
 /** Memory of the template VM itself; every VM gets its own size at creation. */
 const TEMPLATE_MEMORY_MIB = 256;
@@ -25,6 +26,7 @@ export async function importTemplate(
   request: TemplateImportRequest,
 ): Promise<TemplateInfo> {
   const name = assertValidName('template', request.name);
+  assertSafeVmFolder(env.vmFolder, env.context.configName);
   const files = await readTemplateFiles(request.directory, request.metadata);
   const vm = templateVmName(name);
   if ((await env.records.templates.get(name)) !== undefined) throw templateExists(env, name);
@@ -40,8 +42,9 @@ export async function importTemplate(
   const folder = templateFolder(env.vmFolder, name);
   let registered = false;
   try {
-    // Files here can only be leftovers of an import that was interrupted: no VM and no record names them.
-    await env.host.removeTree(folder);
+    // Disk files here can only be leftovers of an interrupted import: no VM and no record names
+    // them. Only the files IMS names are removed; anything else in the folder stays.
+    await removeFiles(env, diskFilesOf(folder));
     await env.host.mkdir(folder);
     const disks = await convertDisks(env, name, folder, files.disks);
     await env.vbox.run([
@@ -148,7 +151,22 @@ async function convertDisks(
   return converted;
 }
 
-/** Best-effort removal of what an import or a delete made: the VM (with its media) and the folder. */
+/** The disk files an import may leave in a template folder: converted VDIs and uploaded raw images. */
+function diskFilesOf(folder: string): string[] {
+  return (['system', 'application'] as const).flatMap((role) => [
+    templateDiskPath(folder, role),
+    rawUploadPath(folder, role),
+  ]);
+}
+
+async function removeFiles(env: ProviderEnv, paths: readonly string[]): Promise<void> {
+  for (const path of paths) await env.host.removeFile(path);
+}
+
+/**
+ * Best-effort removal of what a failed import made: the VM (`--delete` takes its disks, settings,
+ * logs and its folder when empty), the disk files IMS names, and the template folder if empty.
+ */
 async function removeQuietly(env: ProviderEnv, vm: string | undefined, folder: string): Promise<void> {
   const warn = (what: string, error: unknown) =>
     env.context.logger.warn(`could not remove ${what}`, {
@@ -159,7 +177,8 @@ async function removeQuietly(env: ProviderEnv, vm: string | undefined, folder: s
       .run(['unregistervm', vm, '--delete'], { vm })
       .catch((error) => warn(`template VM ${vm}`, error));
   }
-  await env.host.removeTree(folder).catch((error) => warn(folder, error));
+  await removeFiles(env, diskFilesOf(folder)).catch((error) => warn(`the disks in ${folder}`, error));
+  await env.host.removeEmptyFolder(folder).catch((error) => warn(folder, error));
 }
 
 /** The templates of this configuration whose VM VirtualBox still has. */
@@ -177,6 +196,7 @@ export async function deleteTemplate(
   options: TemplateDeleteOptions = {},
 ): Promise<void> {
   assertValidName('template', name);
+  assertSafeVmFolder(env.vmFolder, env.context.configName);
   if (options.incomplete) {
     await deleteIncompleteTemplate(env, name);
     return;
@@ -203,8 +223,15 @@ export async function deleteTemplate(
       details: { template: name, vms: users },
     });
   }
+  // `--delete` removes the template VM's disks, snapshots, settings, logs and, when empty, its folder.
   if (uuids.has(record.uuid)) await env.vbox.run(['unregistervm', record.vm, '--delete'], { vm: record.vm });
-  await env.host.removeTree(record.folder);
+  // The disks the record names, should the VM have been unregistered outside IMS; then the
+  // folder, only if nothing else is in it.
+  await removeFiles(
+    env,
+    record.disks.map((d) => d.path),
+  );
+  if (unsafeVmFolderReason(record.folder) === undefined) await env.host.removeEmptyFolder(record.folder);
   await env.records.templates.remove(name);
   env.context.logger.info('template deleted', { template: name });
 }
@@ -212,7 +239,7 @@ export async function deleteTemplate(
 /**
  * Rolls back an import that was interrupted anywhere: the template VM `ims-template-<name>` is this
  * configuration's when its settings are in the template's folder (`createvm --basefolder`), with or
- * without a record; then the folder (disks converted so far) and the record go.
+ * without a record; then the disks converted so far, the folder if that empties it, and the record go.
  * `IMS_TEMPLATE_NOT_FOUND` when neither VM nor record was there (a folder alone is removed all the same).
  */
 async function deleteIncompleteTemplate(env: ProviderEnv, name: string): Promise<void> {
@@ -232,8 +259,10 @@ async function deleteIncompleteTemplate(env: ProviderEnv, name: string): Promise
     }
     await env.vbox.run(['unregistervm', vm, '--delete'], { vm });
   }
-  // Disks converted before the VM was registered lie in the folder alone.
-  await env.host.removeTree(folder);
+  // Disks converted before the VM was registered lie in the folder alone: only the files an
+  // import names are removed, then the folder if that empties it.
+  await removeFiles(env, diskFilesOf(folder));
+  if (unsafeVmFolderReason(folder) === undefined) await env.host.removeEmptyFolder(folder);
   if (record !== undefined) await env.records.templates.remove(name);
   if (info === undefined && record === undefined) {
     throw new ImsError(

@@ -9,6 +9,7 @@ import { findVm, listRegistered, showVm } from './machines.js';
 import { assertVmName, BASE_SNAPSHOT } from './names.js';
 import { parseCloneOutput } from './parse/outputs.js';
 import type { TemplateRecord, VmRecord } from './records.js';
+import { assertSafeVmFolder } from './vm-folder.js';
 
 /** NIC slots `modifyvm --nicN` takes on every VirtualBox version and chipset. */
 const MAX_NICS = 4;
@@ -16,6 +17,7 @@ const MAX_NICS = 4;
 /** Creates a stopped VM from a template. */
 export async function createVm(env: ProviderEnv, spec: VmSpec): Promise<VmCreated> {
   const name = assertVmName(spec.name);
+  assertSafeVmFolder(env.vmFolder, env.context.configName);
   const macs = macsOf(spec);
   const template = await env.records.templates.get(spec.template);
   if (template === undefined) throw templateNotFound(spec.template);

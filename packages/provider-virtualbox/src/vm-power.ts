@@ -14,8 +14,18 @@ import { isOffState, isRunningState } from './parse/states.js';
 /** How often the state is polled while waiting for a guest to shut down. */
 const STOP_POLL_MS = 200;
 
-/** The guest property holding this start's whole `bootparams.conf`, for guests that read properties. */
+/**
+ * The guest property holding this start's whole `bootparams.conf`, base64-encoded, for guests
+ * that read properties. Encoded because the file holds user values with newlines and anything
+ * else, and `guestproperty enumerate` prints values raw: a value must never be readable as
+ * another property, by IMS or by any other tool. `RDONLYGUEST`: the guest may read it, not change it.
+ */
 export const BOOTPARAMS_PROPERTY = '/IMS/bootparams/conf';
+
+/** The property's value: `bootparams.conf` in base64 (only `A-Za-z0-9+/=`, no separators of either layout). */
+export function encodeBootparamsProperty(conf: string): string {
+  return Buffer.from(conf, 'utf8').toString('base64');
+}
 
 /** The DVD slot of the boot ISO: IDE controller, port 1, device 0. */
 const BOOT_SLOT = ['--storagectl', 'IDE', '--port', '1', '--device', '0', '--type', 'dvddrive'] as const;
@@ -52,7 +62,7 @@ export async function startVm(env: ProviderEnv, name: string, options: StartOpti
   });
   if (!setup.ok)
     env.context.logger.debug('metrics setup failed', { vm: name, stderr: setup.stderr.slice(0, 200) });
-  await recordBoot(env, name, startedAt);
+  await recordBoot(env, name, startedAt, options);
   env.context.logger.info('VM started', { vm: name });
 }
 
@@ -85,18 +95,47 @@ async function deliverBootParameters(
   if (current !== undefined && current !== 'none' && current !== 'emptydrive') {
     await env.vbox.run(['storageattach', name, ...BOOT_SLOT, '--medium', 'emptydrive'], { vm: name });
   }
+  await rememberBootIso(env, info, iso);
   await env.host.writeFile(iso, image);
   await env.vbox.run(['storageattach', name, ...BOOT_SLOT, '--medium', iso], { vm: name });
   const conf = env.context.bootImage.renderConf(options.bootParams);
-  await env.vbox.run(['guestproperty', 'set', name, BOOTPARAMS_PROPERTY, conf], { vm: name });
+  await env.vbox.run(
+    [
+      'guestproperty',
+      'set',
+      name,
+      BOOTPARAMS_PROPERTY,
+      encodeBootparamsProperty(conf),
+      '--flags',
+      'RDONLYGUEST',
+    ],
+    { vm: name },
+  );
+}
+
+/** Notes the ISO in the VM's record before writing it, so `vm delete` knows the file is IMS's. */
+async function rememberBootIso(env: ProviderEnv, info: MachineInfo, iso: string): Promise<void> {
+  const record = await env.records.vms.get(info.name);
+  if (record === undefined || record.uuid !== info.uuid || record.bootIso === iso) return;
+  record.bootIso = iso;
+  await env.records.vms.put(record);
 }
 
 /** Remembers when this boot began, on both clocks, so older guest properties are known to be stale. */
-async function recordBoot(env: ProviderEnv, name: string, startedAt: number): Promise<void> {
+async function recordBoot(
+  env: ProviderEnv,
+  name: string,
+  startedAt: number,
+  options: StartOptions,
+): Promise<void> {
   const record = await env.records.vms.get(name);
   if (record === undefined) return;
   const after = await showVm(env, name).catch(() => undefined);
-  record.boot = { startedAt };
+  const nics = options.bootParams.nics.map((nic) => ({
+    mac: nic.mac,
+    address: nic.address === 'dhcp' ? 'dhcp' : `${nic.address.address}/${nic.address.prefix}`,
+  }));
+  record.boot = { startedAt, nics };
   if (after?.stateChangedAt !== undefined && after.uuid === record.uuid)
     record.boot.hostStartedAt = after.stateChangedAt;
   await env.records.vms.put(record);

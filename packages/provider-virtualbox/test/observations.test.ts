@@ -15,19 +15,11 @@ const prop = (name: string, value: string, timestampNs: bigint): GuestProperty =
 });
 
 describe('addressesFromImsProperties (guests without Guest Additions, IMS boot scripts)', () => {
-  const conf = [
-    "IMS_BOOTPARAMS_VERSION='1'",
-    "IMS_NET_COUNT='2'",
-    "IMS_NET0_MAC='08:00:27:00:00:0a'",
-    "IMS_NET0_ADDRESS='10.0.2.15/24'",
-    "IMS_NET1_MAC='08:00:27:00:00:0b'",
-    "IMS_NET1_ADDRESS='dhcp'",
-    "IMS_SSH_KEY_COUNT='0'",
-    "IMS_PARAM_NOTE='first line",
-    "IMS_NET0_MAC='\\''08:00:27:00:00:0b'\\''",
-    "IMS_NET0_ADDRESS='\\''10.0.2.15/8'\\'''",
-    '',
-  ].join('\n');
+  // The NICs as IMS recorded them for this boot, in boot-parameter order.
+  const bootNics = [
+    { mac: '08:00:27:00:00:0a', address: '10.0.2.15/24' },
+    { mac: '08:00:27:00:00:0b', address: 'dhcp' },
+  ];
   const ims = (index: number, value: string, timestampNs: bigint): GuestProperty => ({
     name: `/IMS/Net/${index}/V4/IP`,
     value,
@@ -36,13 +28,13 @@ describe('addressesFromImsProperties (guests without Guest Additions, IMS boot s
   });
   const macs = new Set(['08:00:27:00:00:0a', '08:00:27:00:00:0b']);
 
-  it('names the NIC by the MAC the boot parameters gave index n, with the configured prefix', () => {
+  it('names the NIC by the MAC IMS gave index n this boot, with the configured prefix', () => {
     expect(
       addressesFromImsProperties(
         [ims(0, '10.0.2.15', 2_000n), ims(1, '10.0.3.7', 2_000n)],
         macs,
         1_000n,
-        conf,
+        bootNics,
       ),
     ).toEqual([
       { mac: '08:00:27:00:00:0a', address: '10.0.2.15', prefix: 24, source: 'guest-property' },
@@ -50,10 +42,18 @@ describe('addressesFromImsProperties (guests without Guest Additions, IMS boot s
     ]);
   });
 
-  it('ignores stale values, 0.0.0.0, indexes the boot parameters do not name, and a parameter posing as a NIC', () => {
+  it('ignores stale values, 0.0.0.0, indexes this boot did not give, and NICs the VM no longer has', () => {
     const properties = [ims(0, '10.0.2.15', 500n), ims(1, '0.0.0.0', 2_000n), ims(5, '10.0.9.9', 2_000n)];
-    expect(addressesFromImsProperties(properties, macs, 1_000n, conf)).toEqual([]);
-    expect(addressesFromImsProperties([ims(0, '10.0.2.15', 2_000n)], macs, 1_000n, '')).toEqual([]);
+    expect(addressesFromImsProperties(properties, macs, 1_000n, bootNics)).toEqual([]);
+    expect(addressesFromImsProperties([ims(0, '10.0.2.15', 2_000n)], macs, 1_000n, [])).toEqual([]);
+    expect(
+      addressesFromImsProperties(
+        [ims(0, '10.0.2.15', 2_000n)],
+        new Set(['08:00:27:00:00:0b']),
+        1_000n,
+        bootNics,
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -178,6 +178,64 @@ describe('parseGuestProperties', () => {
     expect(properties).toHaveLength(5);
   });
 
+  it('reads a multi-line value as one value: a line that does not begin a property continues the one before', () => {
+    const old = [
+      'Name: /IMS/note, value: first line',
+      'second, timestamp: 5, flags: ',
+      'third line, timestamp: 7, flags: TRANSIENT',
+      'Name: /VirtualBox/GuestInfo/Net/0/V4/IP, value: 10.0.2.15, timestamp: 1571759720723226000, flags: ',
+      '',
+    ].join('\n');
+    expect(parseGuestProperties(old, 'lines')).toEqual([
+      {
+        name: '/IMS/note',
+        value: 'first line\nsecond, timestamp: 5, flags: \nthird line',
+        timestampNs: 7n,
+        flags: 'TRANSIENT',
+      },
+      {
+        name: '/VirtualBox/GuestInfo/Net/0/V4/IP',
+        value: '10.0.2.15',
+        timestampNs: 1571759720723226000n,
+        flags: '',
+      },
+    ]);
+    const columns = [
+      "/IMS/note = 'first line",
+      "/not a name = '203.0.113.66' @ 2099-12-31T23:59:59.999Z",
+      "last' @ 2025-11-20T10:49:21.999Z",
+      "/VirtualBox/GuestInfo/Net/0/MAC = '08002767E8B0' @ 2025-11-20T10:49:21.999Z RDONLYGUEST",
+      '',
+    ].join('\n');
+    expect(parseGuestProperties(columns, 'columns')).toEqual([
+      {
+        name: '/IMS/note',
+        value: "first line\n/not a name = '203.0.113.66' @ 2099-12-31T23:59:59.999Z\nlast",
+        timestampNs: BigInt(Date.UTC(2025, 10, 20, 10, 49, 21, 999)) * 1_000_000n,
+        flags: '',
+      },
+      {
+        name: '/VirtualBox/GuestInfo/Net/0/MAC',
+        value: '08002767E8B0',
+        timestampNs: BigInt(Date.UTC(2025, 10, 20, 10, 49, 21, 999)) * 1_000_000n,
+        flags: 'RDONLYGUEST',
+      },
+    ]);
+  });
+
+  it('drops a property whose lines do not follow the layout instead of reading part of it as another', () => {
+    // The value's last line never comes: the record ends at the next property, malformed.
+    const broken = [
+      'Name: /IMS/note, value: no end',
+      'Name: /VirtualBox/GuestInfo/Net/0/V4/IP, value: 10.0.2.15, timestamp: 9, flags: NOT-A-FLAG',
+      'Name: /VirtualBox/GuestInfo/Net/0/MAC, value: 080027000001, timestamp: 9, flags: ',
+    ].join('\n');
+    expect(parseGuestProperties(broken, 'lines').map((p) => p.name)).toEqual([
+      '/VirtualBox/GuestInfo/Net/0/MAC',
+    ]);
+    expect(parseGuestProperties("/IMS/x = 'v' @ yesterday\n", 'columns')).toEqual([]);
+  });
+
   it('reads either layout whatever the version says, and nothing from "No properties found."', () => {
     expect(parseGuestProperties(fixture('guestproperty-enumerate-7.1.txt'), 'lines')).toHaveLength(5);
     expect(parseGuestProperties(fixture('guestproperty-enumerate-6.1.txt'), 'columns')).toHaveLength(6);

@@ -2,7 +2,8 @@
  * End to end through the built `ims` CLI on the VBoxManage simulator (VirtualBox 6.1 output): the
  * busybox template tarball from ovm-templates imported, a VM created with an address and a
  * hostile parameter, started, its address read back from the guest properties, metrics, suspend,
- * resume, stop, delete — nothing of the VM left; and a missing VBoxManage exits 4 naming the path.
+ * resume, stop, delete — nothing of the VM left; a VM folder such as `/etc` refused when the
+ * configuration is written; and a missing VBoxManage exits 4 naming the path.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -106,6 +107,34 @@ describe('ims CLI with the VirtualBox provider (VBoxManage simulator)', () => {
     await ims('template', 'delete', CONFIG, TEMPLATE);
     expect(existsSync(pwned)).toBe(false);
   }, 300_000);
+
+  it('refuses a VM folder that is a system folder or a home directory, at create and at update', async () => {
+    for (const folder of ['/', '/etc', '/home/alice']) {
+      const result = await runIms(
+        ['config', 'create', 'bad-folder', '--provider', 'virtualbox', '--vm-folder', folder],
+        { IMS_HOME: home },
+      );
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain('Invalid options for the virtualbox provider: --vm-folder: expected');
+      expect(result.stderr).toContain('not /, a system folder or a home directory itself');
+      expect(result.stderr).toContain(`(got "${folder}")`);
+    }
+    await ims(
+      'config',
+      'create',
+      'good-folder',
+      '--provider',
+      'virtualbox',
+      '--vm-folder',
+      join(dir, 'vms-2'),
+    );
+    const update = await runIms(['config', 'update', 'good-folder', '--vm-folder', '/usr/local'], {
+      IMS_HOME: home,
+    });
+    expect(update.code, update.stderr).toBe(2);
+    expect((await ims('config', 'show', 'good-folder', '--json')).stdout).toContain(join(dir, 'vms-2'));
+    await ims('config', 'delete', 'good-folder');
+  });
 
   it('exits 4 naming the path when VBoxManage is not installed where the configuration says', async () => {
     const missing = join(dir, 'no such dir', 'VBoxManage');

@@ -63,7 +63,10 @@ describe('VirtualBox over SSH', () => {
     expect((await provider.getStatus('far-1')).state).toBe('running');
 
     const conf = await fixture.vbox(['guestproperty', 'get', 'far-1', '/IMS/bootparams/conf']);
-    expect(conf.stdout).toBe(`Value: ${fixture.context.bootImage.renderConf(params)}\n`);
+    const encoded = /^Value: ([A-Za-z0-9+/=]+)\n$/.exec(conf.stdout)?.[1] ?? '';
+    expect(Buffer.from(encoded, 'base64').toString('utf8')).toBe(
+      fixture.context.bootImage.renderConf(params),
+    );
     const info = await fixture.vbox(['showvminfo', 'far-1', '--machinereadable']);
     const iso = join(fixture.vmFolder, 'far-1', 'far-1-bootparams.iso');
     expect(info.stdout).toContain(`"IDE-1-0"="${iso.replaceAll('"', '\\"')}"`);

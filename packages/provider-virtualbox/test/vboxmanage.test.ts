@@ -39,7 +39,7 @@ function hostWith(runner: CommandRunner, isLocal = true): VBoxHost {
     writeFile: fail,
     upload: fail,
     removeFile: fail,
-    removeTree: fail,
+    removeEmptyFolder: fail,
     reset: async () => {},
     close: async () => {},
   };

@@ -115,6 +115,14 @@ export interface ExtractOptions {
   maxTotalBytes?: number;
   /** Refuse archives with more entries than this (default 100 000). */
   maxEntries?: number;
+  /**
+   * Refuse a compressed archive once its entries have written more than this many times the
+   * compressed bytes read so far, plus {@link expansionAllowanceBytes} (default 200): a
+   * decompression bomb is stopped early instead of filling the disk.
+   */
+  maxExpansionRatio?: number;
+  /** Bytes any archive may expand to regardless of its ratio (default 64 MiB). */
+  expansionAllowanceBytes?: number;
   /** Called as bytes of the archive are consumed. */
   onProgress?: TransferProgress;
   /** Cancel the extraction. */

@@ -26,7 +26,7 @@ export type { ManifestCheck, ManifestProblem, ProviderManifest } from './manifes
 export { checkManifest, MANIFEST_JSON_SCHEMA, PROVIDER_ID_PATTERN } from './manifest.js';
 export { mapLimited } from './map-limited.js';
 export type { NamedKind } from './names.js';
-export { assertValidName, NAME_PATTERN } from './names.js';
+export { assertValidName, escapeForDisplay, NAME_PATTERN, quoteForDisplay } from './names.js';
 export type { ProviderDefinition, ProviderPlugin } from './plugin.js';
 export {
   CAPABILITY_KEYS,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isImsError } from './errors.js';
-import { assertValidName } from './names.js';
+import { assertValidName, escapeForDisplay, quoteForDisplay } from './names.js';
 
 const refusal = (name: unknown) => {
   try {
@@ -38,5 +38,18 @@ describe('assertValidName', () => {
 
   it('shortens very long names in the message', () => {
     expect(refusal('b'.repeat(500))!.length).toBeLessThan(250);
+  });
+});
+
+describe('escapeForDisplay / quoteForDisplay', () => {
+  it('writes controls, bidi and invisible characters as escapes, and keeps line feeds on request', () => {
+    expect(quoteForDisplay('evil\u202Egnp.exe')).toBe('"evil\\u202egnp.exe"');
+    expect(escapeForDisplay('a\u2066b\u200Bc\u0085d\u2028e\x1b[2J')).toBe(
+      'a\\u2066b\\u200bc\\u0085d\\u2028e\\u001b[2J',
+    );
+    expect(escapeForDisplay('one\ntwo', true)).toBe('one\ntwo');
+    expect(escapeForDisplay('one\ntwo')).toBe('one\\u000atwo');
+    expect(escapeForDisplay('\uD800 lone')).toBe('\\ud800 lone');
+    expect(escapeForDisplay('café ünïcode 名前')).toBe('café ünïcode 名前');
   });
 });

@@ -42,7 +42,10 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ['plugin', 'install'],
     args: ['<npm-spec|path>'],
-    flags: {},
+    flags: { replace: b },
+    flagHelp: [
+      ['--replace', 'take over a provider id another package already provides (and remove that package)'],
+    ],
     summary: 'install a provider package into IMS_HOME/plugins',
     load: async () => (await plugins()).install,
   },
@@ -103,8 +106,9 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ['config', 'delete'],
     args: ['<name>'],
-    flags: {},
-    summary: 'delete a configuration (it must have no VMs)',
+    flags: { force: b },
+    flagHelp: [['--force', 'first delete its VMs (powered off) and templates through the provider']],
+    summary: 'delete a configuration (it must have no VMs or templates, unless --force)',
     load: async () => (await config()).remove,
   },
 
@@ -256,10 +260,11 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ['vm', 'bootparams'],
     args: ['<vm>'],
-    flags: { param: sm, out: s },
+    flags: { param: sm, out: s, force: b },
     flagHelp: [
       ['--param K=V', 'extra parameter, as for `vm start`'],
-      ['--out FILE.iso', 'write the boot image itself'],
+      ['--out FILE.iso', 'write the boot image itself (a new file; never through a symlink)'],
+      ['--force', 'with --out: replace an existing regular file'],
     ],
     summary: 'what the guest will receive at its next start',
     load: async () => (await vm()).bootparams,

@@ -1,4 +1,4 @@
-import { categoryOf, type ErrorCategory, isImsError } from '@ims/spi';
+import { categoryOf, type ErrorCategory, escapeForDisplay, isImsError } from '@ims/spi';
 
 /** Exit codes of `ims` (docs/cli.md): a promise to scripts. */
 export const EXIT_CODES: Record<ErrorCategory | 'ok', number> = {
@@ -20,8 +20,13 @@ function causeChain(error: unknown): string[] {
   return lines;
 }
 
-/** Writes an error as a few lines (what, why, what to do) and returns the exit code. */
-export function reportError(error: unknown, debug: boolean, write: (line: string) => void): number {
+/**
+ * Writes an error as a few lines (what, why, what to do) and returns the exit code. Messages echo
+ * input (names, values, package fields, hypervisor answers): every line is written with control,
+ * bidi and other invisible characters escaped, so what the terminal shows is what the text says.
+ */
+export function reportError(error: unknown, debug: boolean, writeLine: (line: string) => void): number {
+  const write = (line: string) => writeLine(escapeForDisplay(line, true));
   if (isImsError(error)) {
     write(`ims: ${error.message}`);
     if (error.hint) write(`  hint: ${error.hint}`);

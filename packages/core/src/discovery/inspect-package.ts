@@ -1,7 +1,13 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { checkManifest, ImsError, SPI_VERSION } from '@ims/spi';
 import type { Candidate } from './candidates.js';
+import {
+  formatBytes,
+  MAX_PACKAGE_JSON_BYTES,
+  MAX_PACKAGE_JSON_DEPTH,
+  nestsDeeperThan,
+} from './manifest-limits.js';
 import { isValidRange, rangeIncludes } from './spi-range.js';
 import type { DiscoveredProvider, PluginFailure } from './types.js';
 
@@ -19,21 +25,47 @@ interface PackageJson {
   ims?: unknown;
 }
 
+/** The first bytes of an oversized package.json, enough to tell whether it claims to be a plugin. */
+const HEAD_BYTES = 64 * 1024;
+
 // Synchronous reads on purpose: every command reads a few dozen small package.json files, and the
 // thread-pool round trips of the asynchronous API cost more than the reads themselves.
 function readPackageJson(dir: string): { json: PackageJson } | { broken: string } | null {
   let text: string;
+  let fd: number;
   try {
-    text = readFileSync(join(dir, 'package.json'), 'utf8');
+    fd = openSync(join(dir, 'package.json'), 'r');
   } catch {
     return null;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return null;
+    if (stats.size > MAX_PACKAGE_JSON_BYTES) {
+      // Never read it whole; only one that meant to be a plugin is worth reporting.
+      const head = Buffer.alloc(HEAD_BYTES);
+      const length = readSync(fd, head, 0, HEAD_BYTES, 0);
+      if (!head.subarray(0, length).includes('"ims"')) return null;
+      return {
+        broken: `its package.json is ${stats.size} bytes, larger than the limit of ${formatBytes(MAX_PACKAGE_JSON_BYTES)}`,
+      };
+    }
+    text = readFileSync(fd, 'utf8');
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+  // Only a package that looks like it meant to be a plugin is worth reporting.
+  const claimsPlugin = text.includes('"ims"');
+  if (claimsPlugin && nestsDeeperThan(text, MAX_PACKAGE_JSON_DEPTH)) {
+    return { broken: `its package.json is nested deeper than ${MAX_PACKAGE_JSON_DEPTH} levels` };
   }
   try {
     const json: unknown = JSON.parse(text);
     return typeof json === 'object' && json !== null ? { json: json as PackageJson } : null;
   } catch (error) {
-    // Only a package that looks like it meant to be a plugin is worth reporting.
-    return text.includes('"ims"') ? { broken: (error as Error).message } : null;
+    return claimsPlugin ? { broken: `its package.json does not parse: ${(error as Error).message}` } : null;
   }
 }
 
@@ -68,9 +100,9 @@ export async function inspectPackage(
       'invalid',
       new ImsError(
         'IMS_PLUGIN_MANIFEST_INVALID',
-        `Package at ${candidate.dir} has an unreadable package.json: ${read.broken}.`,
+        `Package at ${candidate.dir} cannot be used: ${read.broken}.`,
         {
-          hint: 'Reinstall the package, or remove it from the plugin directory.',
+          hint: 'Reinstall the package, or remove it from the plugin directory (see docs/provider-guide.md#limits).',
           details: { package: packageName, dir: candidate.dir },
         },
       ),

@@ -1,7 +1,8 @@
+import { basename } from 'node:path';
 import { ImsError, type ProviderPlugin, SPI_VERSION } from '@ims/spi';
 import { compareText } from '../compare-text.js';
 import { listCandidates, type SearchRoot } from './candidates.js';
-import { inspectPackage } from './inspect-package.js';
+import { type Inspection, inspectPackage } from './inspect-package.js';
 import { loadPlugin } from './load-plugin.js';
 import type { DiscoveredProvider, DiscoveryResult, PluginFailure, PluginStatus } from './types.js';
 
@@ -37,6 +38,46 @@ const STATUS_OF_LOAD_ERROR: Partial<Record<string, PluginFailure['status']>> = {
   IMS_PLUGIN_SPI_INCOMPATIBLE: 'incompatible',
 };
 
+/** How many plugins are verified at once, each in its own process. */
+const VERIFY_CONCURRENCY = 4;
+let verifyingNow = 0;
+const waitingToVerify: (() => void)[] = [];
+
+/** Runs `task` when fewer than {@link VERIFY_CONCURRENCY} verifications are running. */
+async function verifying<T>(task: () => Promise<T>): Promise<T> {
+  if (verifyingNow >= VERIFY_CONCURRENCY) await new Promise<void>((go) => waitingToVerify.push(go));
+  verifyingNow += 1;
+  try {
+    return await task();
+  } finally {
+    verifyingNow -= 1;
+    waitingToVerify.shift()?.();
+  }
+}
+
+/** A package whose inspection threw (a bug, or input no limit foresaw) fails alone. */
+function inspectionCrashed(dir: string) {
+  return (cause: unknown): Inspection => ({
+    kind: 'failure',
+    failure: {
+      packageName: basename(dir),
+      version: undefined,
+      dir,
+      provider: undefined,
+      spi: undefined,
+      status: 'invalid',
+      error: new ImsError(
+        'IMS_PLUGIN_MANIFEST_INVALID',
+        `Package at ${dir} cannot be read as a plugin: ${String(cause)}.`,
+        {
+          cause,
+          hint: 'Reinstall the package, or remove it from the plugin directory.',
+        },
+      ),
+    },
+  });
+}
+
 /**
  * The discovery pipeline (steps 1–6 and 8). Manifests are read once; provider code is imported only
  * by {@link plugin} or {@link verify}. No step throws out of the loop: every package ends up loaded
@@ -60,7 +101,9 @@ export class PluginRegistry {
   async #discover(): Promise<DiscoveryResult> {
     const candidates = listCandidates(this.#options.roots);
     const inspections = await Promise.all(
-      candidates.map((c) => inspectPackage(c, this.#options.hostSpi ?? SPI_VERSION)),
+      candidates.map((c) =>
+        inspectPackage(c, this.#options.hostSpi ?? SPI_VERSION).catch(inspectionCrashed(c.dir)),
+      ),
     );
     const loaded: DiscoveredProvider[] = [];
     const failures: PluginFailure[] = [];
@@ -127,6 +170,8 @@ export class PluginRegistry {
   /** Every package as a row; with `verify`, each usable provider's code is imported and checked too. */
   async rows(verify: boolean): Promise<PluginRow[]> {
     const { loaded, failures } = await this.discover();
+    // Loaded only to verify: node:child_process alone costs a plain `ims plugins` a few ms.
+    const { verifyInChild } = verify ? await import('./verify-in-child.js') : { verifyInChild: undefined };
     const good = await Promise.all(
       loaded.map(async (p): Promise<PluginRow> => {
         const row: PluginRow = {
@@ -137,14 +182,10 @@ export class PluginRegistry {
           status: 'ok',
           dir: p.dir,
         };
-        if (!verify) return row;
-        try {
-          await this.plugin(p.manifest.provider);
-          return row;
-        } catch (error) {
-          const imsError = error as ImsError;
-          return { ...row, status: STATUS_OF_LOAD_ERROR[imsError.code] ?? 'failed', error: imsError };
-        }
+        if (verifyInChild === undefined) return row;
+        // In a child process of its own, within a time limit: verifying must survive the plugin.
+        const error = await verifying(() => verifyInChild(p, { hostSpi: this.#options.hostSpi }));
+        return error ? { ...row, status: STATUS_OF_LOAD_ERROR[error.code] ?? 'failed', error } : row;
       }),
     );
     const bad = failures.map(

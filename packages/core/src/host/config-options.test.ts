@@ -74,13 +74,48 @@ describe('provider options from a config schema', () => {
       );
     const error = await failure({ uri: 'http://x', retries: 9, password: 'short-pw' });
     expect(error.code).toBe('IMS_CONFIG_INVALID');
-    expect(error.message).toContain('--uri');
+    expect(error.message).toContain('--uri: expected connection URI (got "http://x")');
+    expect(error.message).not.toContain('^qemu');
     expect(error.message).toContain('--retries');
     expect(error.message).toContain('--dom0-user');
     const secret = await failure({ dom0User: 'r', password: 'abc' });
     expect(secret.message).toContain('--password');
     expect(secret.message).not.toContain('abc');
     expect((await failure({ dom0User: 'r', bogus: 1 })).code).toBe('IMS_CONFIG_INVALID');
+  });
+
+  it('refuses a URL carrying a password in a non-secret option, without echoing the password', async () => {
+    const failure = (options: Record<string, unknown>) =>
+      validateConfig(schema, options, 'x').then(
+        () => expect.unreachable('the options were accepted'),
+        (error: unknown) => error as ImsError,
+      );
+    for (const uri of [
+      'qemu+ssh://admin:Sup3r-S3cret@kvm.example/system',
+      'qemu+ssh://:Sup3r-S3cret@kvm.example/system',
+      'qemu+ssh://admin:Sup3r%2DS3cret@kvm.example/system',
+    ]) {
+      const error = await failure({ dom0User: 'r', uri });
+      expect(error.code).toBe('IMS_CONFIG_INVALID');
+      expect(error.message).toContain('--uri');
+      expect(error.message).toContain('password');
+      expect(error.hint).toContain('--password-env');
+      const everything = JSON.stringify({
+        m: error.message,
+        h: error.hint,
+        d: error.details,
+        c: error.cause,
+      });
+      expect(everything).not.toContain('S3cret');
+    }
+    // Even in another option, and whatever the schema says about it: the value is what is stored.
+    expect((await failure({ dom0User: 'ftp://u:Sup3r-S3cret@h/' })).message).toContain('--dom0-user');
+    // A user name alone is no secret (qemu+ssh://root@host is how libvirt reaches a remote host).
+    expect(
+      await validateConfig(schema, { dom0User: 'r', uri: 'qemu+ssh://root@kvm.example/system' }, 'x'),
+    ).toMatchObject({
+      uri: 'qemu+ssh://root@kvm.example/system',
+    });
   });
 
   it('splits secrets from the options kept in state', () => {

@@ -96,6 +96,39 @@ export function coerceOption(spec: OptionSpec, text: string | true): unknown {
   return text;
 }
 
+/** `scheme://user:password@...`: the userinfo of a URL, when it holds a password (a `:`). */
+const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@]*:[^/?#]*@/;
+
+/**
+ * Refuses a password inside a URL given to an option that is not secret (`https://u:p@manager/`):
+ * such options are stored in clear in state.json and shown by `ims config show`. Checked on the
+ * value, for every option, whatever the schema says it is. The error names the flag, never the value.
+ */
+function refusePasswordsInUrls(schema: TObject, options: Record<string, unknown>, provider: string): void {
+  const specs = optionSpecs(schema);
+  const secretFlags = specs.filter((s) => s.secret).map((s) => `--${s.flag}-env VAR`);
+  const offending = specs
+    .filter((s) => !s.secret)
+    .filter((s) => {
+      const value = options[s.property];
+      return typeof value === 'string' && URL_WITH_PASSWORD.test(value.trim());
+    })
+    .map((s) => `--${s.flag}`);
+  if (offending.length === 0) return;
+  const problems = offending.map((flag) => `${flag}: the URL carries a password (user:password@)`);
+  throw new ImsError(
+    'IMS_CONFIG_INVALID',
+    `Invalid options for the ${provider} provider: ${problems.join('; ')}; options other than secrets are stored in clear in state.json.`,
+    {
+      hint:
+        secretFlags.length > 0
+          ? `Remove the password from the URL and give it with ${secretFlags.join(' or ')}.`
+          : 'Remove the password from the URL; this provider takes no password option.',
+      details: { provider, problems },
+    },
+  );
+}
+
 /**
  * Applies the schema's defaults and checks the options against it; every problem is listed as
  * `--flag: what is wrong`. Returns the complete, typed options.
@@ -105,6 +138,8 @@ export async function validateConfig(
   options: Record<string, unknown>,
   provider: string,
 ): Promise<Record<string, unknown>> {
+  // Before the schema check, whose messages quote the values of options that are not secret.
+  refusePasswordsInUrls(schema, options, provider);
   // Loaded on demand: everyday commands use options validated when they were written.
   const { Value } = await importModule<typeof import('@ims/spi/schema-value')>('@ims/spi/schema-value');
   const value = Value.Default(schema, structuredClone(options)) as Record<string, unknown>;
@@ -119,7 +154,12 @@ export async function validateConfig(
         ? ' (missing)'
         : ` (got ${JSON.stringify(e.value)})`;
     const flag = spec ? `--${spec.flag}` : property ? `"${property}"` : 'options';
-    return `${flag}: ${e.message}${shown}`;
+    // A pattern says nothing to a reader; the option's description says what it must be.
+    const { pattern, description } = e.schema as { pattern?: unknown; description?: unknown };
+    const missesPattern =
+      typeof pattern === 'string' && typeof e.value === 'string' && !new RegExp(pattern).test(e.value);
+    const what = missesPattern && typeof description === 'string' ? `expected ${description}` : e.message;
+    return `${flag}: ${what}${shown}`;
   });
   const unique = [...new Set(problems)];
   throw new ImsError(

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertValidName, type ConnectionInfo, ImsError } from '@ims/spi';
 import { compareText } from '../compare-text.js';
-import type { ConfigRecord } from '../state/model.js';
+import type { ConfigRecord, StateV2 } from '../state/model.js';
 import { optionSpecs, splitSecrets, validateConfig } from './config-options.js';
 import type { ImsHost } from './ims-host.js';
 import { busyError, ownerOf, settleLeftover } from './journal.js';
@@ -39,7 +39,7 @@ function view(record: ConfigRecord, secretNames: readonly string[], vms: number)
 
 /**
  * Creates a configuration: options checked against the provider's schema (defaults applied), secret
- * options into secrets.json, the rest into state.json. Loads the provider's plugin (exit 4 if broken).
+ * options into secrets.json under a new secrets id, the rest into state.json. Loads the provider's plugin (exit 4 if broken).
  */
 export async function createConfig(
   host: ImsHost,
@@ -51,43 +51,33 @@ export async function createConfig(
   const plugin = await host.registry.plugin(providerId);
   const complete = await validateConfig(plugin.configSchema, options, plugin.id);
   const { plain, secrets } = splitSecrets(plugin.configSchema, complete);
-  const record: ConfigRecord = {
-    name,
-    provider: plugin.id,
-    options: plain,
-    createdAt: new Date().toISOString(),
-    schemaDigest: schemaDigest(plugin.configSchema),
-    templates: {},
-  };
-  // Secrets first: a config without its secrets must never be visible. If the state update then
-  // fails (name taken), the secrets entry is rolled back.
-  const hadSecrets = Object.keys(secrets).length > 0;
-  if (hadSecrets) {
-    await host.store.updateSecrets((all) => {
-      if (!(name in all)) all[name] = secrets;
-    });
-  }
-  try {
-    await host.store.update((state) => {
-      if (state.configs[name]) {
-        throw new ImsError(
-          'IMS_ALREADY_EXISTS',
-          `A configuration named "${name}" already exists (provider ${state.configs[name].provider}).`,
-          {
-            hint: 'Pick another name, or delete the old one with `ims config delete`.',
-          },
-        );
-      }
-      state.configs[name] = record;
-    });
-  } catch (error) {
-    if (hadSecrets) {
-      await host.store.updateSecrets((all) => {
-        if (JSON.stringify(all[name]) === JSON.stringify(secrets)) delete all[name];
-      });
+  // One update: the configuration and its secrets are saved together (see the state store). Its
+  // secrets get a fresh id, so nothing left by an earlier configuration of that name is ever seen.
+  const record = await host.store.update(async (state, storedSecrets) => {
+    if (state.configs[name]) {
+      throw new ImsError(
+        'IMS_ALREADY_EXISTS',
+        `A configuration named "${name}" already exists (provider ${state.configs[name].provider}).`,
+        {
+          hint: 'Pick another name, or delete the old one with `ims config delete`.',
+        },
+      );
     }
-    throw error;
-  }
+    // A data directory without a configuration was left by a delete that was killed before
+    // removing it: it holds the deleted configuration's provider records, not this one's.
+    await rm(join(host.home, 'data', name), { recursive: true, force: true });
+    const created: ConfigRecord = {
+      name,
+      provider: plugin.id,
+      secretsId: storedSecrets.add(secrets),
+      options: plain,
+      createdAt: new Date().toISOString(),
+      schemaDigest: schemaDigest(plugin.configSchema),
+      templates: {},
+    };
+    state.configs[name] = created;
+    return created;
+  });
   return view(record, Object.keys(secrets), 0);
 }
 
@@ -104,18 +94,15 @@ export async function updateConfig(
   assertValidName('configuration', name);
   const record = await host.config(name);
   const plugin = await host.registry.plugin(record.provider);
-  const current = { ...record.options, ...(await host.store.readSecrets(name)) };
+  const current = { ...record.options, ...(await host.store.readSecrets(record)) };
   const complete = await validateConfig(plugin.configSchema, { ...current, ...changes }, plugin.id);
   const { plain, secrets } = splitSecrets(plugin.configSchema, complete);
   const digest = schemaDigest(plugin.configSchema);
-  // Secrets first, as at creation: the state never names options whose secrets are not written.
-  await host.store.updateSecrets((all) => {
-    if (Object.keys(secrets).length > 0) all[name] = secrets;
-    else delete all[name];
-  });
   let updated: ConfigRecord | undefined;
   let vms = 0;
-  await host.store.update((state) => {
+  // Options and secrets change in one update: changed secrets are a new entry the configuration
+  // switches to, and the old entry goes with the same update.
+  await host.store.update((state, storedSecrets) => {
     const stored = state.configs[name];
     if (!stored) {
       throw new ImsError('IMS_CONFIG_NOT_FOUND', `No configuration named "${name}".`, {
@@ -124,10 +111,20 @@ export async function updateConfig(
     }
     stored.options = plain;
     stored.schemaDigest = digest;
+    if (!sameSecrets(storedSecrets.get(stored.secretsId), secrets)) {
+      stored.secretsId = storedSecrets.add(secrets);
+    }
     updated = stored;
     vms = Object.values(state.vms).filter((v) => v.config === name).length;
   });
   return view(updated as ConfigRecord, Object.keys(secrets), vms);
+}
+
+function sameSecrets(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key])
+  );
 }
 
 /** Every configuration, secrets masked, sorted by name. */
@@ -136,7 +133,7 @@ export async function listConfigs(host: ImsHost): Promise<ConfigView[]> {
   const vmsPer = countVms(Object.values(state.vms).map((v) => v.config));
   const views = await Promise.all(
     Object.values(state.configs).map(async (c) =>
-      view(c, Object.keys(await host.store.readSecrets(c.name)), vmsPer.get(c.name) ?? 0),
+      view(c, Object.keys(await host.store.readSecrets(c)), vmsPer.get(c.name) ?? 0),
     ),
   );
   return views.sort((a, b) => compareText(a.name, b.name));
@@ -154,7 +151,7 @@ export async function showConfig(host: ImsHost, name: string): Promise<ConfigVie
   const record = await host.config(name);
   const state = await host.store.read();
   const vms = Object.values(state.vms).filter((v) => v.config === name).length;
-  return view(record, Object.keys(await host.store.readSecrets(name)), vms);
+  return view(record, Object.keys(await host.store.readSecrets(record)), vms);
 }
 
 /** Connects through the configuration's provider and says what is there. */
@@ -168,14 +165,72 @@ export async function testConfig(
   return { config: name, provider: record.provider, ...info };
 }
 
-/** Deletes a configuration, its secrets and its data directory; refused while it still has VMs. */
-export async function deleteConfig(host: ImsHost, name: string): Promise<void> {
+/** What a configuration still holds: its VMs and templates, sorted. */
+function contents(state: Readonly<StateV2>, name: string): { vms: string[]; templates: string[] } {
+  const vms = Object.values(state.vms)
+    .filter((v) => v.config === name)
+    .map((v) => v.name)
+    .sort(compareText);
+  const templates = Object.keys(state.configs[name]?.templates ?? {}).sort(compareText);
+  return { vms, templates };
+}
+
+function notEmptyError(name: string, held: { vms: string[]; templates: string[] }): ImsError {
+  const parts = [
+    ...(held.vms.length > 0 ? [`${held.vms.length} VM(s): ${held.vms.join(', ')}`] : []),
+    ...(held.templates.length > 0
+      ? [`${held.templates.length} template(s): ${held.templates.join(', ')}`]
+      : []),
+  ];
+  return new ImsError('IMS_INVALID_STATE', `Configuration "${name}" still has ${parts.join(' and ')}.`, {
+    hint:
+      'They live on the hypervisor, and deleting the configuration alone would leave them there. ' +
+      'Delete them first (`ims vm delete <vm>`, `ims template delete <config> <template>`), ' +
+      `or run \`ims config delete ${name} --force\` to delete them all through the provider.`,
+    details: { config: name, ...held },
+  });
+}
+
+/** What {@link deleteConfig} deleted with the configuration (with `force`). */
+export interface DeletedConfig {
+  /** The configuration's name. */
+  deleted: string;
+  /** VMs deleted through the provider. */
+  vms: string[];
+  /** Templates deleted through the provider. */
+  templates: string[];
+}
+
+/**
+ * Deletes a configuration, its secrets and its data directory. Its VMs and templates live on the
+ * hypervisor (a VirtualBox template is a registered VM whose disks are in the data directory), so
+ * they must go first: refused while any exist, unless `force`, which deletes each through the
+ * provider — VMs (powered off first), then templates — and stops at the first failure; whatever
+ * was deleted until then is forgotten, the rest stays as it was.
+ */
+export async function deleteConfig(
+  host: ImsHost,
+  name: string,
+  options: { force?: boolean } = {},
+): Promise<DeletedConfig> {
   assertValidName('configuration', name);
+  await host.config(name);
   // What interrupted commands left in this configuration is rolled back while it can still be
   // reached; afterwards nothing could remove it.
   for (const entry of Object.values((await host.store.read()).pending)) {
     if (entry.config === name && ownerOf(entry) === 'dead')
       await settleLeftover(host, entry.kind, name, entry.name);
+  }
+  const held = contents(await host.store.read(), name);
+  if (held.vms.length + held.templates.length > 0) {
+    if (options.force !== true) throw notEmptyError(name, held);
+    // Loaded here only: they bring the provider machinery that a plain delete does not need.
+    const [{ deleteVm }, { deleteTemplate }] = await Promise.all([
+      import('./vms.js'),
+      import('./templates.js'),
+    ]);
+    for (const vm of held.vms) await deleteVm(host, vm, { force: true });
+    for (const template of held.templates) await deleteTemplate(host, name, template);
   }
   await host.store.update((state) => {
     if (!state.configs[name]) {
@@ -185,24 +240,14 @@ export async function deleteConfig(host: ImsHost, name: string): Promise<void> {
     }
     const busy = Object.values(state.pending).find((p) => p.config === name);
     if (busy !== undefined) throw busyError(busy);
-    const vms = Object.values(state.vms)
-      .filter((v) => v.config === name)
-      .map((v) => v.name);
-    if (vms.length > 0) {
-      throw new ImsError(
-        'IMS_INVALID_STATE',
-        `Configuration "${name}" still has ${vms.length} VM(s): ${vms.sort().join(', ')}.`,
-        {
-          hint: 'Delete them first with `ims vm delete <vm>`.',
-        },
-      );
-    }
+    // Another command may have added one meanwhile.
+    const left = contents(state, name);
+    if (left.vms.length + left.templates.length > 0) throw notEmptyError(name, left);
+    // Its secrets entry is now named by no configuration: the same update removes it.
     delete state.configs[name];
   });
-  await host.store.updateSecrets((all) => {
-    delete all[name];
-  });
   await rm(join(host.home, 'data', name), { recursive: true, force: true });
+  return { deleted: name, ...held };
 }
 
 /** The option specs of a provider, for `--help` and flag parsing. */

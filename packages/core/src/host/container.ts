@@ -33,6 +33,8 @@ export interface ProviderScopeInput {
   plugin: ProviderPlugin;
   /** Validated options, secrets included. */
   config: Record<string, unknown>;
+  /** The configuration's own abort signal (default: the host's). */
+  signal?: AbortSignal;
   /**
    * The instance's operations run under the clean-up signal instead of the command's: an instance
    * for undoing work after the command was cancelled, which the cancellation must not stop.
@@ -51,6 +53,7 @@ export function createProviderScope(
   const scope = root.createChildContainer();
   const tag = `${input.plugin.id}/${input.configName}`;
   scope.register(TOKENS.Logger, { useValue: root.resolve<HostLogger>(TOKENS.Logger).child(tag) });
+  if (input.signal) scope.register(TOKENS.Signal, { useValue: input.signal });
   scope.register(TOKENS.ProviderContext, {
     useFactory: instanceCachingFactory<ProviderContext>((c) =>
       assembleContext(input.configName, input.dataDir, {

@@ -126,8 +126,18 @@ export async function runDoctor(
       detail: 'no usable provider is installed: `ims plugin install <package>`',
     });
 
+  // A provider that failed verification is not loaded here: its code could hang or end the process.
+  const unverified = new Set(rows.filter((r) => r.status !== 'ok' && r.provider).map((r) => r.provider));
   const state = await host.store.read().catch(() => undefined);
   for (const config of Object.values(state?.configs ?? {})) {
+    if (unverified.has(config.provider)) {
+      checks.push({
+        check: `config ${config.name}`,
+        status: 'fail',
+        detail: `${config.provider}: not checked, its plugin failed verification (see its plugin line)`,
+      });
+      continue;
+    }
     try {
       const { provider } = await host.provider(config.name);
       const info = await withTimeout(

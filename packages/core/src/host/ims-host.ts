@@ -7,6 +7,7 @@ import { PluginRegistry } from '../discovery/registry.js';
 import { defaultSearchRoots } from '../discovery/search-roots.js';
 import { createLogger } from '../services/logger.js';
 import { createFileStateStore } from '../state/file-store.js';
+import { assertSafeHome } from '../state/home.js';
 import type { ConfigRecord } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
 import { createProviderScope, createRootContainer } from './container.js';
@@ -37,6 +38,8 @@ export interface ConfiguredProvider {
   plugin: ProviderPlugin;
   /** Its (guarded) provider instance. */
   provider: Provider;
+  /** The configuration's abort signal: what host-side waits for this configuration listen to. */
+  signal: AbortSignal;
 }
 
 /**
@@ -58,10 +61,14 @@ export class ImsHost {
   readonly #abort = new AbortController();
   readonly #cleanup = new AbortController();
   readonly #outcomes: string[] = [];
+  /** One per configuration scope, all aborted by {@link abort}. */
+  readonly #configAborts: AbortController[] = [];
 
   constructor(options: ImsHostOptions) {
     this.#options = options;
     this.home = options.home;
+    // Its plugins run as this user and its state says where VMs are: refuse one others can change.
+    assertSafeHome(options.home);
     this.registry = new PluginRegistry({
       roots: options.roots ?? defaultSearchRoots(options.home, options.env),
     });
@@ -73,11 +80,26 @@ export class ImsHost {
   /** Cancels whatever the providers are doing (Ctrl-C, SIGTERM); clean-up still runs. */
   abort(): void {
     this.#abort.abort();
+    for (const controller of this.#configAborts) controller.abort(this.#abort.signal.reason);
+  }
+
+  /**
+   * A configuration's own abort signal. Every operation in flight adds a listener to the signal it
+   * is given (a command, an SSH connection, a sleep); with one signal for the whole host, `vm list`
+   * over more than ten configurations passed Node's limit of ten listeners and printed a leak
+   * warning. One signal per configuration keeps each one's listeners to its own operations, and
+   * {@link abort} reaches them all without a listener of its own.
+   */
+  #configSignal(): AbortSignal {
+    const controller = new AbortController();
+    if (this.#abort.signal.aborted) controller.abort(this.#abort.signal.reason);
+    this.#configAborts.push(controller);
+    return controller.signal;
   }
 
   /** Cancels clean-up too (a second interruption, or the clean-up took too long). */
   abortCleanup(): void {
-    this.#abort.abort();
+    this.abort();
     this.#cleanup.abort();
   }
 
@@ -153,7 +175,7 @@ export class ImsHost {
     const key = forCleanup ? `cleanup:${configName}` : configName;
     let scope = this.#scopes.get(key);
     if (scope === undefined) {
-      const secrets = await this.store.readSecrets(configName);
+      const secrets = await this.store.readSecrets(record);
       const options = { ...record.options, ...secrets };
       // Options are checked when written; they are checked again only when the provider's schema
       // changed since (which also keeps the validator off the path of everyday commands).
@@ -162,11 +184,18 @@ export class ImsHost {
         record.schemaDigest === digest ? options : await this.#recheck(record, plugin, options, digest);
       const dataDir = join(this.home, 'data', configName);
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
-      scope = createProviderScope(this.#rootContainer(), { configName, dataDir, plugin, config, forCleanup });
+      scope = createProviderScope(this.#rootContainer(), {
+        configName,
+        dataDir,
+        plugin,
+        config,
+        forCleanup,
+        signal: this.#configSignal(),
+      });
       this.#scopes.set(key, scope);
     }
     const provider = await scope.resolve<Promise<Provider>>(TOKENS.Provider);
-    return { record, plugin, provider };
+    return { record, plugin, provider, signal: scope.resolve<AbortSignal>(TOKENS.Signal) };
   }
 
   /**

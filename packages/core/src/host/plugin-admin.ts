@@ -1,10 +1,14 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { type CommandRunner, ImsError, isImsError } from '@ims/spi';
-import { inspectPackage } from '../discovery/inspect-package.js';
-import { loadPlugin } from '../discovery/load-plugin.js';
+import type { SearchRoot } from '../discovery/candidates.js';
+import { type Inspection, inspectPackage } from '../discovery/inspect-package.js';
+import { PluginRegistry } from '../discovery/registry.js';
+import { defaultSearchRoots } from '../discovery/search-roots.js';
+import type { DiscoveredProvider, PackageSource } from '../discovery/types.js';
+import { verifyInChild } from '../discovery/verify-in-child.js';
 
 /** What `ims plugin install` reports. */
 export interface InstalledPlugin {
@@ -16,6 +20,14 @@ export interface InstalledPlugin {
   provider: string;
   /** Directory it was installed to. */
   dir: string;
+  /** Packages removed because this one took over their provider id (`--replace`). */
+  replaced?: string[];
+}
+
+/** Options of {@link installPlugin}. */
+export interface InstallOptions {
+  /** Take over a provider id another package provides, removing that package if installed here. */
+  replace?: boolean;
 }
 
 const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
@@ -85,6 +97,7 @@ export async function installPlugin(
   home: string,
   runner: CommandRunner,
   spec: string,
+  options: InstallOptions = {},
 ): Promise<InstalledPlugin> {
   if (spec.trim() === '' || spec.startsWith('-')) {
     throw new ImsError('IMS_INVALID_ARGUMENT', `"${spec}" is not a package to install.`, {
@@ -99,6 +112,8 @@ export async function installPlugin(
     let installable = spec;
     const local = resolve(spec);
     if (existsSync(local) && (await lstat(local)).isDirectory()) {
+      // Its manifest is checked before npm reads it: npm walks a package.json recursively too.
+      refuseUnlessProvider(spec, await inspectPackage({ dir: local, source: 'ims-home' }));
       // A directory is packed first, so the plugin is a copy that does not depend on the source tree.
       const packed = await npm(
         runner,
@@ -126,20 +141,34 @@ export async function installPlugin(
       `npm installed ${spec} but IMS cannot tell which package it was.`,
     );
   const packageDir = join(dir, 'node_modules', name);
-  const inspection = await inspectPackage({ dir: packageDir, source: 'ims-home' });
   try {
-    if (inspection.kind === 'not-a-plugin') {
-      throw new ImsError(
-        'IMS_PLUGIN_MANIFEST_INVALID',
-        `Package ${name} is not an IMS provider: its package.json has no "ims" field.`,
-        {
-          hint: 'Provider packages carry an "ims" manifest (see docs/provider-guide.md).',
-        },
+    const provider = refuseUnlessProvider(
+      name,
+      await inspectPackage({ dir: packageDir, source: 'ims-home' }),
+    );
+    const holders = await otherHolders(home, provider);
+    if (holders.length > 0 && !options.replace) throw takeoverRefused(provider, holders);
+    const shadowing = holders.filter((h) => h.source === 'plugin-path');
+    if (shadowing.length > 0) throw shadowedByPluginPath(provider, shadowing);
+    // Its code runs in a process of its own, within a time limit (verify-in-child.ts).
+    const failure = await verifyInChild(provider);
+    if (failure) throw failure;
+    const replaced: string[] = [];
+    for (const holder of holders.filter((h) => h.source === 'ims-home')) {
+      await npm(
+        runner,
+        ['uninstall', '--prefix', dir, '--legacy-peer-deps', holder.packageName],
+        `Removing ${holder.packageName}`,
       );
+      replaced.push(holder.packageName);
     }
-    if (inspection.kind === 'failure') throw inspection.failure.error;
-    const plugin = await loadPlugin(inspection.provider);
-    return { package: name, version: inspection.provider.version, provider: plugin.id, dir: packageDir };
+    return {
+      package: name,
+      version: provider.version,
+      provider: provider.manifest.provider,
+      dir: packageDir,
+      ...(replaced.length > 0 ? { replaced } : {}),
+    };
   } catch (error) {
     await npm(
       runner,
@@ -148,6 +177,79 @@ export async function installPlugin(
     ).catch(() => undefined);
     throw error;
   }
+}
+
+/** The discovered provider, or the reason the package is not one (thrown). */
+function refuseUnlessProvider(name: string, inspection: Inspection): DiscoveredProvider {
+  if (inspection.kind === 'not-a-plugin') {
+    throw new ImsError(
+      'IMS_PLUGIN_MANIFEST_INVALID',
+      `Package ${name} is not an IMS provider: its package.json has no "ims" field.`,
+      {
+        hint: 'Provider packages carry an "ims" manifest (see docs/provider-guide.md).',
+      },
+    );
+  }
+  if (inspection.kind === 'failure') throw inspection.failure.error;
+  return inspection.provider;
+}
+
+/** A package that provides (or claims) a provider id, as discovery found it. */
+interface Holder {
+  packageName: string;
+  version: string | undefined;
+  dir: string;
+  source: PackageSource;
+}
+
+/** Every other package that provides or claims the new package's provider id, wherever installed. */
+async function otherHolders(home: string, provider: DiscoveredProvider): Promise<Holder[]> {
+  const roots = defaultSearchRoots(home);
+  const { loaded, failures } = await new PluginRegistry({ roots }).discover();
+  const id = provider.manifest.provider;
+  const self = realpathSync(provider.dir);
+  const claims = [
+    ...loaded.filter((p) => p.manifest.provider === id),
+    ...failures.filter((f) => f.provider === id).map((f) => ({ ...f, source: sourceOf(f.dir, roots) })),
+  ];
+  return claims
+    .filter((c) => realpathSync(c.dir) !== self)
+    .map((c) => ({ packageName: c.packageName, version: c.version, dir: c.dir, source: c.source }));
+}
+
+/** Where discovery found a package directory (`root/name` or `root/@scope/name`). */
+function sourceOf(dir: string, roots: readonly SearchRoot[]): PackageSource {
+  const parent = dirname(dir);
+  const root = roots.find((r) => r.dir === parent || r.dir === dirname(parent));
+  return root?.source ?? 'host';
+}
+
+function describeHolders(holders: readonly Holder[]): string {
+  return holders.map((h) => `${h.packageName}${h.version ? `@${h.version}` : ''} (${h.dir})`).join(', ');
+}
+
+function takeoverRefused(provider: DiscoveredProvider, holders: readonly Holder[]): ImsError {
+  const id = provider.manifest.provider;
+  return new ImsError(
+    'IMS_PLUGIN_DUPLICATE',
+    `Package ${provider.packageName} provides provider "${id}", but provider "${id}" is already provided by ${describeHolders(holders)}; installing it would hand every "${id}" configuration, and its secrets, to the new package.`,
+    {
+      hint: `If ${provider.packageName} is meant to replace it, install with --replace; otherwise keep the installed one.`,
+      details: { provider: id, package: provider.packageName, providedBy: holders.map((h) => h.packageName) },
+    },
+  );
+}
+
+function shadowedByPluginPath(provider: DiscoveredProvider, holders: readonly Holder[]): ImsError {
+  const id = provider.manifest.provider;
+  return new ImsError(
+    'IMS_PLUGIN_DUPLICATE',
+    `Provider "${id}" is provided by ${describeHolders(holders)} from IMS_PLUGIN_PATH, which takes precedence over IMS_HOME/plugins: ${provider.packageName} would never be used.`,
+    {
+      hint: 'Remove that directory from IMS_PLUGIN_PATH (or the package from it) first.',
+      details: { provider: id, package: provider.packageName },
+    },
+  );
 }
 
 /** Removes a package installed with {@link installPlugin}. */

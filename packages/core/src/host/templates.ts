@@ -1,8 +1,5 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   type ArchiveExtractor,
   assertValidName,
@@ -13,7 +10,11 @@ import {
   TOKENS,
 } from '@ims/spi';
 import { compareText } from '../compare-text.js';
+import type { FileLock } from '../state/lock.js';
 import { type PendingOperation, pendingId, type TemplateRecord } from '../state/model.js';
+import { checkDeclaredSizes, expansionOptions, withExpansionHint } from './declared-sizes.js';
+import { type DownloadLimits, downloadToFile, readDownloadLimits } from './download.js';
+import { lockTemplateImport } from './import-lock.js';
 import type { ImsHost } from './ims-host.js';
 import {
   busyError,
@@ -36,47 +37,11 @@ export interface TemplateView extends TemplateRecord {
 export interface ImportOptions {
   /** Name to store the template under (default: from template.json, else from the source's name). */
   name?: string;
+  /** Bounds of an http(s) download (default: from the environment, see {@link readDownloadLimits}). */
+  downloadLimits?: DownloadLimits;
 }
 
 const ARCHIVE_SUFFIX = /\.(tgz|tar\.gz|tar)$/i;
-
-/** Downloads an http(s) URL to a file, with progress; only the status and size are trusted. */
-async function download(
-  url: string,
-  file: string,
-  progress: ProgressReporter,
-  signal: AbortSignal,
-): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal, redirect: 'follow' });
-  } catch (cause) {
-    throw new ImsError('IMS_CONNECTION_FAILED', `Could not download ${url}: ${(cause as Error).message}.`, {
-      cause,
-      hint: 'Check the URL and that the server is reachable.',
-    });
-  }
-  if (!response.ok || response.body === null) {
-    throw new ImsError(
-      'IMS_CONNECTION_FAILED',
-      `Downloading ${url} failed: HTTP ${response.status} ${response.statusText}.`,
-      { hint: 'Check the URL.' },
-    );
-  }
-  const total = Number(response.headers.get('content-length') ?? '') || undefined;
-  const task = progress.start(`download ${basename(new URL(url).pathname)}`, total, 'bytes');
-  let done = 0;
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  body.on('data', (chunk: Buffer) => {
-    done += chunk.length;
-    task.update(done);
-  });
-  try {
-    await pipeline(body, createWriteStream(file, { mode: 0o600 }));
-  } finally {
-    task.done();
-  }
-}
 
 /** Reads and checks `template.json` when the template has one. */
 async function readMetadata(directory: string): Promise<TemplateMetadata | undefined> {
@@ -126,6 +91,7 @@ export async function importTemplate(
 ): Promise<TemplateView> {
   assertValidName('configuration', configName);
   if (options.name !== undefined) assertValidName('template', options.name);
+  const expansion = expansionOptions();
   const { provider } = await host.provider(configName);
   const progress = host.service<ProgressReporter>(TOKENS.Progress);
   const signal = host.service<AbortSignal>(TOKENS.Signal);
@@ -134,6 +100,7 @@ export async function importTemplate(
     host.logger.warn(`removed ${left.path}, left by an interrupted import (${left.sizeBytes} bytes)`);
   }
   const work = await createWorkDir(host, 'import-');
+  let lock: FileLock | undefined;
   try {
     let archivePath: string | undefined;
     let directory: string;
@@ -141,7 +108,13 @@ export async function importTemplate(
     if (/^https?:\/\//i.test(source)) {
       sourceName = basename(new URL(source).pathname);
       archivePath = join(work, 'download');
-      await download(source, archivePath, progress, signal);
+      await downloadToFile(
+        source,
+        archivePath,
+        progress,
+        signal,
+        options.downloadLimits ?? readDownloadLimits(),
+      );
     } else {
       sourceName = basename(source);
       const info = await stat(source).catch(() => undefined);
@@ -161,16 +134,22 @@ export async function importTemplate(
       try {
         await host
           .service<ArchiveExtractor>(TOKENS.Archives)
-          .extract(archivePath, directory, { onProgress: (done) => task.update(done), signal });
+          .extract(archivePath, directory, { onProgress: (done) => task.update(done), signal, ...expansion });
+      } catch (error) {
+        throw withExpansionHint(error);
       } finally {
         task.done();
       }
     }
     directory ??= source;
     const metadata = await readMetadata(directory);
+    await checkDeclaredSizes(directory, metadata);
     const name = options.name ?? metadata?.name ?? sourceName.replace(ARCHIVE_SUFFIX, '');
     assertValidName('template', name);
 
+    // Held until the template is recorded (or the provider has cleaned up after a failure), so
+    // that no other process imports, or rolls back, this name meanwhile.
+    lock = await lockTemplateImport(host.home, configName, name);
     // An earlier import of this name that died half-way is undone first.
     await settleLeftover(host, 'template-import', configName, name);
     const entry = newPendingOperation('template-import', configName, name, { workDir: work });
@@ -215,6 +194,7 @@ export async function importTemplate(
     host.noteOutcome(`Template "${name}" is imported into ${configName}.`);
     return { ...record, config: configName };
   } finally {
+    await lock?.release();
     await rm(work, { recursive: true, force: true });
   }
 }

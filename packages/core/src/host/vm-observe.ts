@@ -128,7 +128,7 @@ export async function vmMetrics(
   const clock = host.service<Clock>(TOKENS.Clock);
   const perConfig = await Promise.all(
     [...byConfig].map(async ([configName, vmNames]) => {
-      const { provider, plugin } = await host.provider(configName);
+      const { provider, plugin, signal } = await host.provider(configName);
       if (!plugin.capabilities.metrics) {
         throw new ImsError(
           'IMS_OPERATION_UNSUPPORTED',
@@ -138,7 +138,8 @@ export async function vmMetrics(
       }
       const first = await provider.getMetrics(vmNames);
       const needSecond = first.some((s) => s.cpuPercent === undefined);
-      if (needSecond) await clock.sleep(intervalMs, host.service<AbortSignal>(TOKENS.Signal));
+      // The configuration's signal, not the host's: one sleep per configuration runs at once.
+      if (needSecond) await clock.sleep(intervalMs, signal);
       const second = needSecond ? await provider.getMetrics(vmNames) : first;
       return second.map((s): VmMetricsView => {
         const before = first.find((f) => f.vm === s.vm);

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import {
   assertValidName,
   type BootImageBuilder,
@@ -51,20 +52,51 @@ export interface CreateVmRequest {
 const PUBLIC_KEY =
   /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/;
 
+/** The largest SSH public key file read: a few keys are a few KB. */
+const MAX_KEY_FILE_BYTES = 256 * 1024;
+
+/**
+ * Reads one key file, which must be a regular file. Opened non-blocking and checked with fstat on
+ * the open descriptor before reading: a FIFO or a device named by mistake (or on purpose) would
+ * otherwise block the command forever or never end.
+ */
+async function readKeyFile(file: string): Promise<string> {
+  const refuse = (why: string) =>
+    new ImsError('IMS_INVALID_ARGUMENT', `Cannot read SSH key file ${file}: ${why}.`, {
+      hint: 'Give the path of a public key (.pub), a regular file.',
+    });
+  let handle: FileHandle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (cause) {
+    throw refuse((cause as NodeJS.ErrnoException).code ?? 'error');
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw refuse(`it is ${kindOf(stats)}, not a regular file`);
+    if (stats.size > MAX_KEY_FILE_BYTES)
+      throw refuse(`it is ${stats.size} bytes, more than a key file holds`);
+    return await handle.readFile('utf8');
+  } catch (cause) {
+    throw isImsError(cause) ? cause : refuse((cause as NodeJS.ErrnoException).code ?? 'error');
+  } finally {
+    await handle.close();
+  }
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
 /** Reads OpenSSH public keys from files; refuses anything else without echoing it (it may be a private key). */
 export async function readPublicKeys(files: readonly string[]): Promise<string[]> {
   const keys: string[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (cause) {
-      throw new ImsError(
-        'IMS_INVALID_ARGUMENT',
-        `Cannot read SSH key file ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}.`,
-        { hint: 'Give the path of a public key (.pub).' },
-      );
-    }
+    const text = await readKeyFile(file);
     const lines = text
       .split('\n')
       .map((l) => l.trim())

@@ -23,4 +23,10 @@ describe('logger', () => {
     loud.debug('detail');
     expect(lines).toEqual(['warn [libvirt/lab] shown {"passphrase":"***"}', 'debug detail']);
   });
+
+  it('escapes control and bidi characters a message carries', () => {
+    const lines: string[] = [];
+    createLogger({ write: (l) => lines.push(l), verbose: false }).warn('vm "a\u202Eb" said \x1b[2Jhi');
+    expect(lines).toEqual(['warn vm "a\\u202eb" said \\u001b[2Jhi']);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Logger } from '@ims/spi';
+import { escapeForDisplay, type Logger } from '@ims/spi';
 
 /** Field names whose values are never written out, whatever a caller passes. */
 const SECRET_FIELD = /pass(word|phrase)?|secret|token|private.?key|credential/i;
@@ -31,13 +31,16 @@ export interface TaggedLogger extends Logger {
   child(tag: string): TaggedLogger;
 }
 
-/** A logger that writes `level [tag] message {fields}` lines, secrets redacted. */
+/**
+ * A logger that writes `level [tag] message {fields}` lines, secrets redacted, and control, bidi
+ * and other invisible characters escaped: messages carry names, hypervisor answers and provider text.
+ */
 export function createLogger(options: LoggerOptions): TaggedLogger {
   const line = (level: string, message: string, fields?: Record<string, unknown>) => {
     if (!options.verbose && (level === 'debug' || level === 'info')) return;
     const tag = options.tag ? ` [${options.tag}]` : '';
     const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(redact(fields))}` : '';
-    options.write(`${level}${tag} ${message}${extra}`);
+    options.write(escapeForDisplay(`${level}${tag} ${message}${extra}`, true));
   };
   return {
     debug: (m, f) => line('debug', m, f),

@@ -13,31 +13,40 @@ import {
   stringMapAt,
 } from './shape.js';
 
-/** The first way `doc` is not a valid version-1 state document, or `undefined` if it is one. */
-export function stateV1Problem(doc: unknown): string | undefined {
-  return firstProblem(() => checkCommon(doc, 1));
+/** The first way `doc` is not a valid version-2 (current) state document, or `undefined` if it is one. */
+export function stateV2Problem(doc: unknown): string | undefined {
+  return stateProblem(doc, 2);
 }
 
-/** The first way `doc` is not a valid version-2 state document, or `undefined` if it is one. */
-export function stateV2Problem(doc: unknown): string | undefined {
+/** The first way `doc` is not a valid version-1 state document: version 2 without secrets ids or journal. */
+export function stateV1Problem(doc: unknown): string | undefined {
+  return stateProblem(doc, 1);
+}
+
+function stateProblem(doc: unknown, version: 1 | 2): string | undefined {
   return firstProblem(() => {
-    const root = checkCommon(doc, 2);
-    for (const [key, entry] of Object.entries(objectAt(root.pending, 'pending'))) {
-      checkPending(entry, key, childPath('pending', key));
+    const root = objectAt(doc, 'the document');
+    if (root.version !== version) fail('version', String(version));
+    const secretsIds = new Set<string>();
+    for (const [key, config] of Object.entries(objectAt(root.configs, 'configs'))) {
+      const at = childPath('configs', key);
+      checkConfig(config, key, at);
+      if (version === 2) {
+        // Two configurations sharing an entry would share (and sweep) each other's secrets.
+        const id = stringAt((config as Record<string, unknown>).secretsId, childPath(at, 'secretsId'));
+        if (id === '' || secretsIds.has(id)) fail(childPath(at, 'secretsId'), 'a unique, non-empty id');
+        secretsIds.add(id);
+      }
+    }
+    for (const [key, vm] of Object.entries(objectAt(root.vms, 'vms'))) {
+      checkVm(vm, key, childPath('vms', key));
+    }
+    if (version === 2) {
+      for (const [key, entry] of Object.entries(objectAt(root.pending, 'pending'))) {
+        checkPending(entry, key, childPath('pending', key));
+      }
     }
   });
-}
-
-function checkCommon(doc: unknown, version: number): Record<string, unknown> {
-  const root = objectAt(doc, 'the document');
-  if (root.version !== version) fail('version', String(version));
-  for (const [key, config] of Object.entries(objectAt(root.configs, 'configs'))) {
-    checkConfig(config, key, childPath('configs', key));
-  }
-  for (const [key, vm] of Object.entries(objectAt(root.vms, 'vms'))) {
-    checkVm(vm, key, childPath('vms', key));
-  }
-  return root;
 }
 
 function checkPending(value: unknown, key: string, at: string): void {

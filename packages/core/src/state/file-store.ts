@@ -1,15 +1,23 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ImsError, isImsError } from '@ims/spi';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
 import { stateV2Problem } from './check-state.js';
+import { assertSafeHome } from './home.js';
+import { killPoint } from './kill-point.js';
 import { acquireFileLock, type FileLock } from './lock.js';
 import { loadStateDocument } from './migrations.js';
-import { emptyState, type State } from './model.js';
-import { loadSecretsDocument, secretsProblem, serializeSecrets } from './secrets-document.js';
+import { emptyState, type StateV2 } from './model.js';
+import {
+  CURRENT_SECRETS_VERSION,
+  loadSecretsDocument,
+  newSecretsId,
+  secretsProblem,
+  serializeSecrets,
+} from './secrets-document.js';
 import { invalidUpdate } from './state-errors.js';
-import type { SecretsByConfig, StateStore } from './store.js';
+import type { SecretsById, SecretsDraft, StateStore } from './store.js';
 
 /** File names inside `IMS_HOME`. */
 export const STATE_FILES = {
@@ -90,12 +98,49 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function serializeState(state: State): string {
+function serializeState(state: StateV2): string {
   return `${JSON.stringify(state, null, 2)}\n`;
 }
 
+/** The secrets ids the configurations of `state` name. */
+function secretsIdsOf(state: StateV2): Set<string> {
+  return new Set(Object.values(state.configs).map((config) => config.secretsId));
+}
+
+/** The entries of `entries` whose ids are in `ids`. */
+function entriesNamed(entries: SecretsById, ids: ReadonlySet<string>): SecretsById {
+  return Object.fromEntries(Object.entries(entries).filter(([id]) => ids.has(id)));
+}
+
+/** The secrets of one {@link FileStateStore.update}: read lazily, additions kept apart until saved. */
+class FileSecretsDraft implements SecretsDraft {
+  readonly added: SecretsById = {};
+  #onDisk: SecretsById | undefined;
+
+  constructor(private readonly load: () => SecretsById) {}
+
+  add(secrets: Record<string, string>): string {
+    const id = newSecretsId();
+    // A configuration without secrets still gets an id, but no entry.
+    if (Object.keys(secrets).length > 0) this.added[id] = { ...secrets };
+    return id;
+  }
+
+  get(id: string): Record<string, string> {
+    const entries = Object.hasOwn(this.added, id) ? this.added : this.onDisk();
+    return Object.hasOwn(entries, id) ? { ...entries[id] } : {};
+  }
+
+  /** The entries in secrets.json when the update began. */
+  onDisk(): SecretsById {
+    this.#onDisk ??= this.load();
+    return this.#onDisk;
+  }
+}
+
 class FileStateStore implements StateStore {
-  private lastRead: { signature: string; state: State } | undefined;
+  private lastRead: { signature: string; state: StateV2 } | undefined;
+  private homeChecked = false;
   private readonly statePath: string;
   private readonly backupPath: string;
   private readonly secretsPath: string;
@@ -111,7 +156,8 @@ class FileStateStore implements StateStore {
     this.lockPath = join(home, STATE_FILES.lock);
   }
 
-  async read(): Promise<State> {
+  async read(): Promise<StateV2> {
+    this.checkHome();
     // A command reads the state several times (the VM, then its configuration, ...), and with
     // many VMs parsing and checking it takes milliseconds each time: the parsed state is kept
     // while the file is unchanged. Every write replaces the file (a new inode), so its identity
@@ -125,51 +171,104 @@ class FileStateStore implements StateStore {
     return state;
   }
 
-  async update<T>(fn: (draft: State) => T | Promise<T>): Promise<T> {
+  /**
+   * The state and the secrets change together. The write order keeps one rule at every instant,
+   * whenever the process dies: every secrets id the saved state names has its entry in the saved
+   * secrets.json. First the new entries are added to secrets.json, then state.json is replaced,
+   * then the entries the new state no longer names are removed. An entry left behind by a process
+   * killed between those writes is named by no configuration: it is never read (ids are random and
+   * never reused) and the next update removes it. All of it runs under the lock, so no other
+   * writer can see an entry added here before the state naming it is saved.
+   */
+  async update<T>(fn: (draft: StateV2, secrets: SecretsDraft) => T | Promise<T>): Promise<T> {
     return this.withLock(async (lock) => {
       const before = readTextIfExists(this.statePath);
       const draft = before === undefined ? emptyState() : this.parseState(before);
-      const result = await fn(draft);
+      const namedBefore = secretsIdsOf(draft);
+      const secrets = new FileSecretsDraft(() => this.loadSecrets());
+      const result = await fn(draft, secrets);
       const problem = stateV2Problem(draft);
       if (problem !== undefined) {
         throw invalidUpdate('state', problem);
       }
-      const after = serializeState(draft);
-      if (after === before) return result;
-      await this.beforeWrite(lock);
-      try {
-        if (before !== undefined) await writeFileAtomic(this.backupPath, before, { mode: FILE_MODE });
-      } catch (error) {
-        throw ioFailed('save', this.backupPath, error);
+      const secretsShape = secretsProblem(secrets.added);
+      if (secretsShape !== undefined) throw invalidUpdate('secrets', secretsShape);
+      const namedAfter = secretsIdsOf(draft);
+      const adding = entriesNamed(secrets.added, namedAfter);
+      if (Object.keys(adding).length > 0) {
+        await this.beforeWrite(lock);
+        await this.writeSecrets({ ...entriesNamed(secrets.onDisk(), namedBefore), ...adding });
+        killPoint('state-update:secrets-added');
       }
-      await this.writeOrFail(this.statePath, after);
+      const after = serializeState(draft);
+      if (after !== before) {
+        await this.beforeWrite(lock);
+        try {
+          if (before !== undefined) await writeFileAtomic(this.backupPath, before, { mode: FILE_MODE });
+        } catch (error) {
+          throw ioFailed('save', this.backupPath, error);
+        }
+        await this.writeOrFail(this.statePath, after);
+        killPoint('state-update:state-saved');
+      }
+      await this.sweepSecrets(lock, namedAfter);
       return result;
     });
   }
 
-  async readSecrets(config: string): Promise<Record<string, string>> {
-    const all = await this.loadSecrets();
-    return { ...all[config] };
+  async readSecrets(config: { name: string; secretsId: string }): Promise<Record<string, string>> {
+    let secretsId = config.secretsId;
+    // Readers take no lock: the record may come from a state read just before an update gave the
+    // configuration new secrets and removed the old entry. Its entry missing, the current state
+    // says which one to read (a few rounds, in case updates keep coming).
+    for (let round = 0; ; round++) {
+      const entries = this.loadSecrets();
+      if (Object.hasOwn(entries, secretsId)) return { ...entries[secretsId] };
+      const current = (await this.read()).configs[config.name]?.secretsId;
+      if (current === undefined || current === secretsId || round === 3) return {};
+      secretsId = current;
+    }
   }
 
-  async updateSecrets(fn: (all: SecretsByConfig) => void | Promise<void>): Promise<void> {
-    await this.withLock(async (lock) => {
-      await this.narrowSecretsMode();
-      const before = readTextIfExists(this.secretsPath);
-      const all = before === undefined ? {} : loadSecretsDocument(before, this.secretsPath);
-      await fn(all);
-      const problem = secretsProblem(all);
-      if (problem !== undefined) {
-        throw invalidUpdate('secrets', problem);
-      }
-      const after = serializeSecrets(all);
-      if (after === before || (before === undefined && Object.keys(all).length === 0)) return;
+  /**
+   * Removes the secrets.json entries no configuration names (secrets of deleted or changed
+   * configurations, leftovers of killed processes) and rewrites a version-1 file as version 2.
+   * Housekeeping only: dead entries are never read, so a failure here (an unreadable or corrupt
+   * secrets.json, a full disk) fails no command; the next update tries again, and reading the
+   * secrets reports the problem.
+   */
+  private async sweepSecrets(lock: FileLock, named: ReadonlySet<string>): Promise<void> {
+    try {
+      this.narrowSecretsMode();
+      const text = readTextIfExists(this.secretsPath);
+      if (text === undefined) return;
+      const entries = loadSecretsDocument(text, this.secretsPath);
+      const kept = entriesNamed(entries, named);
+      const current = (JSON.parse(text) as { version?: unknown }).version === CURRENT_SECRETS_VERSION;
+      if (current && Object.keys(kept).length === Object.keys(entries).length) return;
       await this.beforeWrite(lock);
-      await this.writeOrFail(this.secretsPath, after);
-    });
+      await this.writeSecrets(kept);
+    } catch {
+      // See above.
+    }
   }
 
-  private parseState(text: string): State {
+  private async writeSecrets(entries: SecretsById): Promise<void> {
+    this.narrowSecretsMode();
+    await this.writeOrFail(this.secretsPath, serializeSecrets(entries));
+  }
+
+  /**
+   * Refuses a home others can change (see {@link assertSafeHome}); once it exists and passed, not
+   * again in this process: a command reads the state several times.
+   */
+  private checkHome(): void {
+    if (this.homeChecked) return;
+    assertSafeHome(this.home);
+    this.homeChecked = existsSync(this.home);
+  }
+
+  private parseState(text: string): StateV2 {
     const now = this.options.now;
     return loadStateDocument(text, {
       path: this.statePath,
@@ -178,14 +277,15 @@ class FileStateStore implements StateStore {
     }).state;
   }
 
-  private async loadSecrets(): Promise<SecretsByConfig> {
-    await this.narrowSecretsMode();
+  private loadSecrets(): SecretsById {
+    this.checkHome();
+    this.narrowSecretsMode();
     const text = readTextIfExists(this.secretsPath);
     return text === undefined ? {} : loadSecretsDocument(text, this.secretsPath);
   }
 
   /** A secrets file readable by others (restored from a backup, copied by hand) is tightened to 0600. */
-  private async narrowSecretsMode(): Promise<void> {
+  private narrowSecretsMode(): void {
     let mode: number;
     try {
       mode = statSync(this.secretsPath).mode;
@@ -195,7 +295,7 @@ class FileStateStore implements StateStore {
     }
     if ((mode & 0o077) === 0) return;
     try {
-      await chmod(this.secretsPath, FILE_MODE);
+      chmodSync(this.secretsPath, FILE_MODE);
     } catch (error) {
       throw new ImsError(
         'IMS_IO_FAILED',
@@ -215,6 +315,7 @@ class FileStateStore implements StateStore {
     } catch (error) {
       throw ioFailed('create', this.home, error);
     }
+    this.checkHome();
     let lock: FileLock;
     try {
       lock = await acquireFileLock(this.lockPath, {

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +14,42 @@ async function lockPath(): Promise<string> {
   return join(await makeTempDir(), 'state.lock');
 }
 
-function lockText(fields: { pid: number; hostname?: string; token?: string }): string {
+function lockText(fields: {
+  pid: number;
+  hostname?: string;
+  token?: string;
+  startTime?: string;
+  bootId?: string;
+}): string {
   return JSON.stringify({
     pid: fields.pid,
     hostname: fields.hostname ?? hostname(),
     acquiredAt: '2024-01-01T00:00:00.000Z',
     token: fields.token ?? 'someone-else',
+    ...(fields.startTime === undefined ? {} : { startTime: fields.startTime }),
+    ...(fields.bootId === undefined ? {} : { bootId: fields.bootId }),
   });
+}
+
+/** A live child process (`sleep`), killed after the test. */
+async function liveChild(): Promise<ChildProcess> {
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  return child;
+}
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+async function startTimeOf(pid: number): Promise<string> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] as string;
 }
 
 describe('acquireFileLock', () => {
@@ -60,6 +90,46 @@ describe('acquireFileLock', () => {
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid });
     await lock.release();
     expect(await readdir(join(path, '..'))).toEqual([]);
+  });
+
+  it('records the start time and boot id of the holder process', async () => {
+    const path = await lockPath();
+    const lock = await acquireFileLock(path);
+    const content = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    expect(content.startTime).toBe(await startTimeOf(process.pid));
+    expect(content.bootId).toBe((await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim());
+    await lock.release();
+  });
+
+  it('breaks a lock whose pid now belongs to another process (its start time differs)', async () => {
+    const path = await lockPath();
+    const child = await liveChild();
+    const pid = child.pid as number;
+    const realStart = await startTimeOf(pid);
+    await writeFile(path, lockText({ pid, startTime: String(Number(realStart) - 1) }));
+    const lock = await acquireFileLock(path, { timeoutMs: 1000 });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid });
+    await lock.release();
+  });
+
+  it('breaks a lock taken before the last boot, even if its pid is alive now', async () => {
+    const path = await lockPath();
+    const child = await liveChild();
+    const pid = child.pid as number;
+    const bootId = '00000000-0000-4000-8000-000000000000';
+    await writeFile(path, lockText({ pid, startTime: await startTimeOf(pid), bootId }));
+    const lock = await acquireFileLock(path, { timeoutMs: 1000 });
+    await lock.release();
+  });
+
+  it('keeps a lock whose live holder has the recorded start time', async () => {
+    const path = await lockPath();
+    const child = await liveChild();
+    const pid = child.pid as number;
+    await writeFile(path, lockText({ pid, startTime: await startTimeOf(pid) }));
+    const error = await imsRejection(acquireFileLock(path, { timeoutMs: 150 }));
+    expect(error.code).toBe('IMS_STATE_LOCKED');
+    expect(error.message).toContain(`process ${pid}`);
   });
 
   it('clears the break lock of a breaker that died, then breaks the stale lock', async () => {

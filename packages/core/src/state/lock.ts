@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ImsError } from '@ims/spi';
-import { isProcessAlive } from './process-alive.js';
+import { currentBootId, isProcessAlive, processStartTime } from './process-alive.js';
 
 /** What a lock file says about its holder. */
 export interface LockHolder {
@@ -15,6 +15,13 @@ export interface LockHolder {
   acquiredAt: string;
   /** Random identity of this acquisition, so a holder recognises its own lock file. */
   token: string;
+  /**
+   * When the holder process started (see {@link processStartTime}): a pid alive with another start
+   * time is a later process that reused the pid, and the lock is stale. Absent where unknown.
+   */
+  startTime?: string;
+  /** The boot the lock was taken in: a lock from an earlier boot is stale whatever its pid. */
+  bootId?: string;
 }
 
 /** Options of {@link acquireFileLock}. */
@@ -60,13 +67,19 @@ function randomPart(): string {
   return Math.random().toString(36).slice(2, 10);
 }
 
+/** This process's start time, read once. */
+const ownStartTime = processStartTime(process.pid);
+
 function newHolder(): LockHolder {
   tokenCounter += 1;
+  const bootId = currentBootId();
   return {
     pid: process.pid,
     hostname: hostname(),
     acquiredAt: new Date().toISOString(),
     token: `${process.pid}-${Date.now().toString(36)}-${randomPart()}-${tokenCounter.toString(36)}`,
+    ...(ownStartTime === undefined ? {} : { startTime: ownStartTime }),
+    ...(bootId === undefined ? {} : { bootId }),
   };
 }
 
@@ -83,7 +96,14 @@ function parseHolder(text: string): LockHolder | undefined {
       typeof value.acquiredAt === 'string' &&
       typeof value.token === 'string'
     ) {
-      return { pid: value.pid, hostname: value.hostname, acquiredAt: value.acquiredAt, token: value.token };
+      return {
+        pid: value.pid,
+        hostname: value.hostname,
+        acquiredAt: value.acquiredAt,
+        token: value.token,
+        ...(typeof value.startTime === 'string' ? { startTime: value.startTime } : {}),
+        ...(typeof value.bootId === 'string' ? { bootId: value.bootId } : {}),
+      };
     }
   } catch {
     // An unparsable lock is judged by its age instead.
@@ -119,7 +139,13 @@ function isStale(lock: ObservedLock, unparsableStaleAfterMs: number): boolean {
   // A pid on another host cannot be probed from here.
   if (holder.hostname !== hostname()) return false;
   if (holder.pid === process.pid) return !heldTokens.has(holder.token);
-  return !isProcessAlive(holder.pid);
+  if (!isProcessAlive(holder.pid)) return true;
+  // Alive, but is it the holder? After a reboot, or once the pid was reused, it is another process.
+  const bootId = currentBootId();
+  if (holder.bootId !== undefined && bootId !== undefined && holder.bootId !== bootId) return true;
+  if (holder.startTime === undefined) return false;
+  const startTime = processStartTime(holder.pid);
+  return startTime !== undefined && startTime !== holder.startTime;
 }
 
 /**

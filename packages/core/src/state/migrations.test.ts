@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { stateV2Problem } from './check-state.js';
-import { loadStateDocument, MIGRATIONS, migrateV0ToV1, migrateV1ToV2, type StateV0 } from './migrations.js';
-import { CURRENT_STATE_VERSION, emptyState, type State, type StateV1 } from './model.js';
+import {
+  loadStateDocument,
+  MIGRATIONS,
+  migrateV0ToV1,
+  migrateV1ToV2,
+  type StateV0,
+  type StateV1,
+} from './migrations.js';
+import { CURRENT_STATE_VERSION, emptyState, type StateV2 } from './model.js';
+import { legacySecretsId } from './secrets-document.js';
 
 const PATH = '/home/u/.ims/state.json';
 const NOW = new Date('2024-05-06T07:08:09.000Z');
@@ -54,13 +62,20 @@ const v1: StateV1 = {
   vms: {},
 };
 
+const v2: StateV2 = {
+  version: 2,
+  configs: { lab: { ...v1.configs.lab!, secretsId: '0123456789abcdef0123456789abcdef' } },
+  vms: {},
+  pending: {},
+};
+
 describe('state migrations', () => {
   it('lists one migration per older version, in order', () => {
     expect(MIGRATIONS).toHaveLength(CURRENT_STATE_VERSION);
     expect(MIGRATIONS.map((migration) => migration.from)).toEqual([...MIGRATIONS.keys()]);
   });
 
-  it('migrates a version-0 document (no version field) through version 1 to the current one', () => {
+  it('migrates a version-0 document (no version field) to version 2', () => {
     const loaded = load(v0);
     expect(loaded.diskVersion).toBe(0);
     expect(loaded.state).toEqual({
@@ -70,6 +85,7 @@ describe('state migrations', () => {
         lab: {
           name: 'lab',
           provider: 'libvirt',
+          secretsId: legacySecretsId('lab'),
           options: { uri: 'qemu:///system' },
           createdAt: NOW.toISOString(),
           templates: {},
@@ -77,6 +93,7 @@ describe('state migrations', () => {
         ovm1: {
           name: 'ovm1',
           provider: 'ovm',
+          secretsId: legacySecretsId('ovm1'),
           options: { host: 'ovm.example', port: 7002 },
           createdAt: NOW.toISOString(),
           templates: {},
@@ -99,8 +116,18 @@ describe('state migrations', () => {
     expect(input.configs[0]!.options.uri).toBe('qemu:///system');
   });
 
-  it('migrates a version-1 document to version 2 with an empty journal, keeping everything else', () => {
-    expect(load(v1)).toEqual({ state: { ...v1, version: 2, pending: {} }, diskVersion: 1 });
+  it('migrates a version-1 document to version 2: secrets ids derived from the names secrets.json used', () => {
+    const loaded = load(v1);
+    expect(loaded.diskVersion).toBe(1);
+    expect(loaded.state).toEqual({
+      version: 2,
+      configs: { lab: { ...v1.configs.lab, secretsId: 'v1:lab' } },
+      vms: {},
+      pending: {},
+    });
+    const input = structuredClone(v1);
+    migrateV1ToV2(input).configs.lab!.options.changed = true;
+    expect(input).toEqual(v1);
   });
 
   it('turns a version-1 VM record with an empty MAC (a create that never finished) into a journal entry without a process', () => {
@@ -134,18 +161,13 @@ describe('state migrations', () => {
     });
   });
 
-  it('does not mutate the version-1 input', () => {
-    const input = structuredClone(v1);
-    const output = migrateV1ToV2(input);
-    expect(input).toEqual(v1);
-    output.configs.lab!.templates = {};
-    expect(input.configs.lab!.templates.ol9).toBeDefined();
+  it('loads a valid version-2 document unchanged', () => {
+    expect(load(v2)).toEqual({ state: v2, diskVersion: 2 });
   });
 
-  it('loads a valid version-2 document with journal entries unchanged', () => {
-    const v2: State = {
-      ...structuredClone(v1),
-      version: 2,
+  it('loads a version-2 document with journal entries unchanged', () => {
+    const withJournal: StateV2 = {
+      ...structuredClone(v2),
       pending: {
         'vm-create:web2': {
           id: 'vm-create:web2',
@@ -160,7 +182,7 @@ describe('state migrations', () => {
         },
       },
     };
-    expect(load(v2)).toEqual({ state: v2, diskVersion: 2 });
+    expect(load(withJournal)).toEqual({ state: withJournal, diskVersion: 2 });
   });
 
   it.each([
@@ -252,6 +274,16 @@ describe('state migrations', () => {
       'a v1 template without importedAt',
       { ...v1, configs: { lab: { ...v1.configs.lab, templates: { t: { name: 't' } } } } },
       'configs.lab.templates.t.importedAt',
+    ],
+    [
+      'a v2 config without a secrets id',
+      { ...v2, configs: { lab: { ...v1.configs.lab } } },
+      'configs.lab.secretsId must be a string',
+    ],
+    [
+      'two v2 configs sharing a secrets id',
+      { ...v2, configs: { ...v2.configs, b: { ...v2.configs.lab, name: 'b' } } },
+      'configs.b.secretsId must be a unique, non-empty id',
     ],
     [
       'a v0 document with map configs',

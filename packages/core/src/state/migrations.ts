@@ -3,11 +3,12 @@ import { checkVmFields, stateV1Problem, stateV2Problem } from './check-state.js'
 import {
   type ConfigRecord,
   CURRENT_STATE_VERSION,
+  type PendingOperation,
   pendingId,
-  type State,
-  type StateV1,
+  type StateV2,
   type VmRecord,
 } from './model.js';
+import { legacySecretsId } from './secrets-document.js';
 import { arrayAt, childPath, fail, firstProblem, isPlainObject, objectAt, stringAt } from './shape.js';
 import { stateCorruptError, stateTooNewError } from './state-errors.js';
 
@@ -30,6 +31,19 @@ export interface StateV0 {
   configs: ConfigV0[];
   /** VMs, in creation order. */
   vms: VmV0[];
+}
+
+/** A configuration in the version-1 layout: a version-2 record without its secrets id. */
+export type ConfigV1 = Omit<ConfigRecord, 'secretsId'>;
+
+/** The version-1 layout: `secrets.json` was keyed by configuration name. */
+export interface StateV1 {
+  /** Always 1. */
+  version: 1;
+  /** Configurations by name. */
+  configs: Record<string, ConfigV1>;
+  /** VMs by name. */
+  vms: Record<string, VmRecord>;
 }
 
 /** What a migration may know about the world, passed in so migrations stay pure. */
@@ -76,7 +90,7 @@ export function stateV0Problem(doc: unknown): string | undefined {
 
 /** Version 0 → 1: arrays become maps keyed by name; configurations gain `templates` and timestamps. */
 export function migrateV0ToV1(doc: StateV0, context: MigrationContext): StateV1 {
-  const configs: Record<string, ConfigRecord> = {};
+  const configs: Record<string, ConfigV1> = {};
   for (const config of doc.configs) {
     configs[config.name] = {
       name: config.name,
@@ -92,19 +106,32 @@ export function migrateV0ToV1(doc: StateV0, context: MigrationContext): StateV1 
 }
 
 /**
- * Version 1 → 2: a journal of unfinished operations. Version 1 kept none, but it recorded a VM
- * before creating it, with an empty MAC until the provider answered: such a record is a create
- * that never finished (its process was killed, or is an older IMS that cannot write this version).
- * It becomes a journal entry without a process (pid 0), which the next command on that VM or
- * `ims doctor --repair` rolls back, instead of a VM that start, status and delete misreport.
+ * Version 1 → 2, two changes:
+ *
+ * - Each configuration gets the secrets id its `secrets.json` entry is found under. Version 1
+ *   keyed secrets by name; the id is derived from the name (see {@link legacySecretsId}), and
+ *   `secrets.json` version 1 is read under the same ids, so the two files agree whichever is
+ *   rewritten first. Configurations created from now on get random ids.
+ * - A journal of unfinished operations. Version 1 kept none, but it recorded a VM before creating
+ *   it, with an empty MAC until the provider answered: such a record is a create that never
+ *   finished (its process was killed, or is an older IMS that cannot write this version). It
+ *   becomes a journal entry without a process (pid 0), which the next command on that VM or
+ *   `ims doctor --repair` rolls back, instead of a VM that start, status and delete misreport.
  */
-export function migrateV1ToV2(doc: StateV1): State {
-  const next: State = { ...structuredClone(doc), version: 2, pending: {} };
-  for (const vm of Object.values(next.vms)) {
-    if (!vm.nics.some((nic) => nic.mac === '')) continue;
-    delete next.vms[vm.name];
+export function migrateV1ToV2(doc: StateV1): StateV2 {
+  const configs: Record<string, ConfigRecord> = {};
+  for (const [key, config] of Object.entries(doc.configs)) {
+    configs[key] = { ...structuredClone(config), secretsId: legacySecretsId(config.name) };
+  }
+  const vms: Record<string, VmRecord> = {};
+  const pending: Record<string, PendingOperation> = {};
+  for (const [key, vm] of Object.entries(structuredClone(doc.vms))) {
+    if (!vm.nics.some((nic) => nic.mac === '')) {
+      vms[key] = vm;
+      continue;
+    }
     const id = pendingId('vm-create', vm.config, vm.name);
-    next.pending[id] = {
+    pending[id] = {
       id,
       kind: 'vm-create',
       config: vm.config,
@@ -116,7 +143,7 @@ export function migrateV1ToV2(doc: StateV1): State {
       startedAt: vm.createdAt,
     };
   }
-  return next;
+  return { version: 2, configs, vms, pending };
 }
 
 /** Every migration in order; `MIGRATIONS[n]` reads version `n`. Adding version 3 is one more entry. */
@@ -138,7 +165,7 @@ export interface StateSource {
 /** A loaded state document and the version it had on disk. */
 export interface LoadedState {
   /** The document, migrated to the current version. */
-  state: State;
+  state: StateV2;
   /** The version found on disk (0 for a document without `version`). */
   diskVersion: number;
 }
@@ -179,5 +206,5 @@ export function loadStateDocument(text: string, source: StateSource): LoadedStat
   }
   const problem = stateV2Problem(current);
   if (problem !== undefined) throw corrupt(problem);
-  return { state: current as State, diskVersion };
+  return { state: current as StateV2, diskVersion };
 }

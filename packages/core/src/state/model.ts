@@ -3,20 +3,33 @@ import type { StaticAddress } from '@ims/spi';
 /** The state document version this IMS writes and reads natively. */
 export const CURRENT_STATE_VERSION = 2;
 
-/** The state document (`IMS_HOME/state.json`) as version 1 had it: no journal. */
-export interface StateV1 {
-  /** Document version. */
-  version: 1;
+/** The state document (`IMS_HOME/state.json`), version 2. */
+export interface StateV2 {
+  /** Document version, always {@link CURRENT_STATE_VERSION}. */
+  version: 2;
   /** Configurations by name. */
   configs: Record<string, ConfigRecord>;
   /** VMs by name; names are unique across all configurations. */
   vms: Record<string, VmRecord>;
+  /**
+   * Operations that change a hypervisor and have not finished, by {@link PendingOperation.id}:
+   * written before the hypervisor is touched, removed when the operation is complete or undone.
+   * An entry whose process is gone is a leftover that `ims doctor --repair` (or the next command
+   * on the same VM or template) rolls back.
+   */
+  pending: Record<string, PendingOperation>;
 }
 
 /** A named configuration: a provider plus its non-secret options. */
 export interface ConfigRecord {
-  /** Configuration name (equal to its key in {@link StateV1.configs}). */
+  /** Configuration name (equal to its key in {@link StateV2.configs}). */
   name: string;
+  /**
+   * Key of this configuration's entry in `secrets.json`: random, never reused, replaced whenever its
+   * secrets change. An entry no configuration names is dead: never read, and removed by the next
+   * write. So a configuration re-created under an old name can never see the old one's secrets.
+   */
+  secretsId: string;
   /** Provider id. */
   provider: string;
   /** Non-secret provider options only; secrets live in `secrets.json`. */
@@ -56,7 +69,7 @@ export interface VmNicRecord {
 
 /** A VM created through IMS. */
 export interface VmRecord {
-  /** VM name (equal to its key in {@link StateV1.vms}). */
+  /** VM name (equal to its key in {@link StateV2.vms}). */
   name: string;
   /** Name of the configuration it belongs to. */
   config: string;
@@ -76,19 +89,6 @@ export interface VmRecord {
   params: Record<string, string>;
   /** When the VM was created (ISO 8601). */
   createdAt: string;
-}
-
-/** The state document, version 2: version 1 plus the journal of unfinished operations. */
-export interface StateV2 extends Omit<StateV1, 'version'> {
-  /** Document version, always {@link CURRENT_STATE_VERSION}. */
-  version: 2;
-  /**
-   * Operations that change a hypervisor and have not finished, by {@link PendingOperation.id}:
-   * written before the hypervisor is touched, removed when the operation is complete or undone.
-   * An entry whose process is gone is a leftover that `ims doctor --repair` (or the next command
-   * on the same VM or template) rolls back.
-   */
-  pending: Record<string, PendingOperation>;
 }
 
 /** The state document of this IMS. */

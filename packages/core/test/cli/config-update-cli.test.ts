@@ -15,8 +15,17 @@ describe('ims config update', () => {
     TOKEN_B: 'rotated-secret',
   };
   const ims = (...words: string[]) => runIms(words, env);
-  const secrets = () =>
-    JSON.parse(readFileSync(join(home, 'secrets.json'), 'utf8')) as { configs: Record<string, unknown> };
+  /** The secrets.json entries, and the one the configuration `mem` names. */
+  const secrets = () => {
+    const state = JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')) as {
+      configs: Record<string, { secretsId: string }>;
+    };
+    const { entries } = JSON.parse(readFileSync(join(home, 'secrets.json'), 'utf8')) as {
+      entries: Record<string, unknown>;
+    };
+    const id = state.configs.mem?.secretsId ?? '';
+    return { entries, mem: entries[id] };
+  };
   const options = async () =>
     (
       JSON.parse((await ims('config', 'show', 'mem', '--json')).stdout) as {
@@ -32,7 +41,9 @@ describe('ims config update', () => {
     expect(updated.code).toBe(0);
     expect(updated.stdout).toContain('bootDelayMs, token');
     expect(updated.stdout + updated.stderr).not.toContain('rotated-secret');
-    expect(secrets().configs.mem).toEqual({ token: 'rotated-secret' });
+    // The rotated secret replaced the first one: no other entry is left in secrets.json.
+    expect(secrets().mem).toEqual({ token: 'rotated-secret' });
+    expect(Object.keys(secrets().entries)).toHaveLength(1);
     expect(await options()).toMatchObject({ bootDelayMs: 5, token: '***' });
     const state = readFileSync(join(home, 'state.json'), 'utf8');
     expect(state).not.toContain('rotated-secret');
@@ -48,6 +59,6 @@ describe('ims config update', () => {
     expect((await ims('config', 'update', 'nope', '--persist')).code).toBe(3);
     expect((await ims('config', 'update', 'mem', '--token-env', 'UNSET_VARIABLE')).code).toBe(2);
     expect(readFileSync(join(home, 'state.json'), 'utf8')).toBe(before);
-    expect(secrets().configs.mem).toEqual({ token: 'rotated-secret' });
+    expect(secrets().mem).toEqual({ token: 'rotated-secret' });
   });
 });

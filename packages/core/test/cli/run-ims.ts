@@ -36,6 +36,7 @@ export function runIms(
   words: readonly string[],
   env: Record<string, string | undefined>,
   input?: string,
+  timeoutMs?: number,
 ): Promise<ImsRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [IMS_BIN, ...words], {
@@ -46,8 +47,19 @@ export function runIms(
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // A run that must not hang is killed (this child only, by its pid) so a hang fails the test.
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            stderr += `\n[killed by the test after ${timeoutMs} ms]`;
+            child.kill('SIGKILL');
+          }, timeoutMs);
     child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
     child.stdin.end(input ?? '');
   });
 }

@@ -12,10 +12,11 @@ const dist = process.env.IMS_CORE_DIST;
 const { createFileStateStore } = await import(pathToFileURL(join(dist, 'state', 'file-store.js')).href);
 const store = createFileStateStore(home, { lockTimeoutMs: 30_000 });
 
-await store.update(async (draft) => {
+await store.update(async (draft, secrets) => {
   draft.configs.victim = {
     name: 'victim',
     provider: 'test',
+    secretsId: secrets.add({}),
     options: {},
     createdAt: new Date().toISOString(),
     templates: {},

@@ -8,10 +8,11 @@ const dist = process.env.IMS_CORE_DIST;
 const { createFileStateStore } = await import(pathToFileURL(join(dist, 'state', 'file-store.js')).href);
 const store = createFileStateStore(home, { lockTimeoutMs: 30_000 });
 
-await store.update((draft) => {
+await store.update((draft, secrets) => {
   draft.configs[name] = {
     name,
     provider: 'test',
+    secretsId: secrets.add({}),
     options: { pid: process.pid },
     createdAt: new Date().toISOString(),
     templates: {},

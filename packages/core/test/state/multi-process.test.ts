@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFileStateStore } from '../../src/state/file-store.js';
-import type { ConfigRecord, State } from '../../src/state/model.js';
+import type { ConfigRecord, StateV2 } from '../../src/state/model.js';
 import { makeTempDir, removeTempDirs } from './helpers.js';
 
 /** The compiled packages/core the children import (they run on plain node, without TypeScript). */
@@ -37,7 +37,14 @@ function startChild(script: string, args: string[]): { child: ChildProcess; outc
 }
 
 function config(name: string, options: Record<string, unknown> = {}): ConfigRecord {
-  return { name, provider: 'test', options, createdAt: new Date().toISOString(), templates: {} };
+  return {
+    name,
+    provider: 'test',
+    secretsId: `id-${name}`,
+    options,
+    createdAt: new Date().toISOString(),
+    templates: {},
+  };
 }
 
 async function stateText(home: string): Promise<string> {
@@ -88,7 +95,7 @@ describe('state store across processes', () => {
     outcomes.forEach((outcome, index) => {
       expect(outcome, `child ${index} failed: ${outcome.stderr}`).toMatchObject({ code: 0, signal: null });
     });
-    const state = JSON.parse(await stateText(home)) as State;
+    const state = JSON.parse(await stateText(home)) as StateV2;
     expect(Object.keys(state.configs).sort()).toEqual([...names, 'counter'].sort());
     const counter = state.configs.counter!.options as { count: number; by: string[] };
     expect(counter.count).toBe(names.length * rounds);

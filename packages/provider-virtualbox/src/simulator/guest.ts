@@ -7,7 +7,7 @@ import {
 import { msToNs } from './context.js';
 import type { GuestNicPlan, SimNic, SimVm } from './state/types.js';
 
-/** The guest property the provider sets with the whole bootparams.conf (guests without the ISO). */
+/** The guest property the provider sets with the whole bootparams.conf in base64 (guests without the ISO). */
 export const BOOTPARAMS_PROPERTY = '/IMS/bootparams/conf';
 
 /** Upper-case hex without separators, the way VirtualBox writes MAC addresses. */
@@ -34,9 +34,13 @@ async function readBootConfig(vm: SimVm): Promise<SimulatedGuestNic[] | null> {
       // modelled: an unreadable/foreign ISO is ignored by the guest, which falls back to the property
     }
   }
-  const conf = vm.guestProperties[BOOTPARAMS_PROPERTY]?.value;
-  if (conf !== undefined) {
+  const encoded = vm.guestProperties[BOOTPARAMS_PROPERTY]?.value;
+  if (encoded !== undefined) {
     try {
+      // modelled: an IMS-aware guest decodes the property (base64 of bootparams.conf, the
+      // provider's README) and checks it like the file on the ISO
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) throw new Error('not base64');
+      const conf = Buffer.from(encoded, 'base64').toString('utf8');
       return guestConfigFromConf(parseBootparamsConf(conf)).nics;
     } catch {
       // modelled: a malformed conf is refused by the guest scripts; the guest stays on defaults

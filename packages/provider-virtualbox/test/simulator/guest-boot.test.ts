@@ -112,11 +112,12 @@ describe('the simulated guest', () => {
     expectReversedInterfaces(props, startNs);
   });
 
-  it('reads /IMS/bootparams/conf when no ISO is attached; a later boot re-stamps the stale values', async () => {
+  it('reads /IMS/bootparams/conf (base64) when no ISO is attached; a later boot re-stamps the stale values', async () => {
     sim = await makeSim('6.1', { VBOXSIM_BOOT_MS: '60', VBOXSIM_LOCK_LINGER_MS: '0' });
     await twoNicVm(sim);
     const conf = defaultHostServices({ home: sim.home }).bootImage.renderConf(params());
-    await sim.ok('guestproperty', 'set', 'web-1', '/IMS/bootparams/conf', conf);
+    const encoded = Buffer.from(conf, 'utf8').toString('base64');
+    await sim.ok('guestproperty', 'set', 'web-1', '/IMS/bootparams/conf', encoded, '--flags', 'RDONLYGUEST');
     const first = await bootAndRead(sim);
     expectReversedInterfaces(first.props, first.startNs);
     await sim.ok('controlvm', 'web-1', 'poweroff');

@@ -118,6 +118,36 @@ describe.each(SIMULATED_VERSIONS)('VBoxManage %s output', (version) => {
     expect(await sim.ok('guestproperty', 'get', 'vm', '/IMS/b')).toBe('No value set!\n');
   });
 
+  it('prints a multi-line value raw, as printf does, and takes patterns the way this version does', async () => {
+    sim = await makeSim(version);
+    await createVm(sim, 'vm');
+    await sim.ok('guestproperty', 'set', 'vm', '/IMS/multi', 'first\nName: /x, value: y\nlast');
+    await sim.ok('guestproperty', 'set', 'vm', '/IMS/one', '1');
+    const both = await sim.ok('guestproperty', 'enumerate', 'vm', '--patterns', '/IMS/multi|/IMS/one');
+    if (seven) {
+      // VBoxManageGuestProp.cpp 7.0: "%-*ls = '%ls'", the value column sized by the longest value
+      expect(both).toMatch(
+        /^\/IMS\/multi = 'first\nName: \/x, value: y\nlast' @ \S+Z\n\/IMS\/one {3}= '1' {28}@ \S+Z\n$/,
+      );
+      // Positional patterns too; several are joined with "," and "," separates nothing.
+      expect(await sim.ok('guestproperty', 'enumerate', 'vm', '/IMS/one')).toMatch(/^\/IMS\/one = '1' +@ /);
+      expect(await sim.ok('guestproperty', 'enumerate', 'vm', '/IMS/one', '/IMS/multi')).toBe(
+        'No properties found.\n',
+      );
+    } else {
+      // VBoxManageGuestProp.cpp 4.x-6.1: "Name: %ls, value: %ls, timestamp: %lld, flags: %ls\n"
+      expect(both).toMatch(
+        /^Name: \/IMS\/multi, value: first\nName: \/x, value: y\nlast, timestamp: \d{19}, flags: \nName: \/IMS\/one, value: 1, timestamp: \d{19}, flags: \n$/,
+      );
+      // Two arguments after the VM are a syntax error; with exactly three the third is the pattern.
+      expect((await sim.vbox('guestproperty', 'enumerate', 'vm', '/IMS/one')).exitCode).toBe(2);
+      expect(await sim.ok('guestproperty', 'enumerate', 'vm', 'ignored', '/IMS/one')).toMatch(
+        /^Name: \/IMS\/one,/,
+      );
+      expect((await sim.vbox('guestproperty', 'enumerate', 'vm', 'x', '/IMS/one', 'y')).exitCode).toBe(2);
+    }
+  });
+
   it('reports an unknown VM as a VBOX_E_OBJECT_NOT_FOUND block, exit 1', async () => {
     sim = await makeSim(version);
     const r = await sim.vbox('showvminfo', 'ghost', '--machinereadable');

@@ -11,7 +11,7 @@ import {
 } from '../../host/configs.js';
 import type { CommandContext, CommandHandler } from '../command-context.js';
 import { jsonDocument, table } from '../output.js';
-import { checkArity, type FlagSpec, flagString, parseArgs } from '../parse-args.js';
+import { checkArity, type FlagSpec, flagString, hasFlag, parseArgs } from '../parse-args.js';
 
 function providerIdFrom(words: readonly string[]): string | undefined {
   for (let i = 0; i < words.length; i += 1) {
@@ -199,11 +199,15 @@ export const test: CommandHandler = async (ctx) => {
   return 0;
 };
 
-/** `ims config delete <name>` */
+/** `ims config delete <name> [--force]` */
 export const remove: CommandHandler = async (ctx) => {
   const name = ctx.args.positionals[0]!;
-  await deleteConfig(await ctx.host(), name);
-  if (ctx.json) ctx.out(jsonDocument({ deleted: name }));
-  else ctx.out(`Deleted configuration "${name}".`);
+  const deleted = await deleteConfig(await ctx.host(), name, { force: hasFlag(ctx.args, 'force') });
+  if (ctx.json) ctx.out(jsonDocument(deleted));
+  else {
+    for (const vm of deleted.vms) ctx.out(`Deleted VM "${vm}".`);
+    for (const template of deleted.templates) ctx.out(`Deleted template "${template}".`);
+    ctx.out(`Deleted configuration "${name}".`);
+  }
   return 0;
 };

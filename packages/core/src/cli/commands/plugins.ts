@@ -1,3 +1,4 @@
+import { escapeForDisplay } from '@ims/spi';
 import { PluginRegistry } from '../../discovery/registry.js';
 import { defaultSearchRoots } from '../../discovery/search-roots.js';
 import type { CommandHandler } from '../command-context.js';
@@ -37,10 +38,10 @@ export const listPlugins: CommandHandler = async (ctx) => {
       ['PACKAGE', 'VERSION', 'PROVIDER', 'SPI', 'STATUS'],
       rows.map((r) => [r.package, r.version ?? '-', r.provider ?? '-', r.spi ?? '-', r.status]),
     ))
-      ctx.out(line);
+      ctx.out(escapeForDisplay(line)); // package.json fields are the package author's text
     for (const r of rows.filter((row) => row.error)) {
-      ctx.err(`warning: ${r.package}: ${r.error?.message} [${r.error?.code}]`);
-      if (r.error?.hint) ctx.err(`  hint: ${r.error.hint}`);
+      ctx.err(escapeForDisplay(`warning: ${r.package}: ${r.error?.message} [${r.error?.code}]`, true));
+      if (r.error?.hint) ctx.err(escapeForDisplay(`  hint: ${r.error.hint}`, true));
     }
   }
   return verify && rows.some((r) => r.status !== 'ok') ? EXIT_CODES.plugin : 0;
@@ -52,12 +53,21 @@ export const install: CommandHandler = async (ctx) => {
     import('../../host/plugin-admin.js'),
     import('../../services/local-runner.js'),
   ]);
-  const installed = await installPlugin(ctx.home, createLocalRunner(), ctx.args.positionals[0]!);
-  if (ctx.json) ctx.out(jsonDocument(installed));
-  else
-    ctx.out(
+  const installed = await installPlugin(ctx.home, createLocalRunner(), ctx.args.positionals[0]!, {
+    replace: ctx.args.flags.has('replace'),
+  });
+  if (ctx.json) {
+    ctx.out(jsonDocument(installed));
+    return 0;
+  }
+  // The package's name and version are its author's text.
+  ctx.out(
+    escapeForDisplay(
       `Installed ${installed.package}@${installed.version} (provider "${installed.provider}") in ${installed.dir}`,
-    );
+    ),
+  );
+  for (const replaced of installed.replaced ?? [])
+    ctx.out(escapeForDisplay(`Removed ${replaced}, which provided "${installed.provider}" before.`));
   return 0;
 };
 

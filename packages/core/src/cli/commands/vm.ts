@@ -1,5 +1,4 @@
-import { writeFile } from 'node:fs/promises';
-import { type BootImageBuilder, type GuestAddress, ImsError, TOKENS } from '@ims/spi';
+import { type BootImageBuilder, escapeForDisplay, type GuestAddress, ImsError, TOKENS } from '@ims/spi';
 import { parseAddress, parseIp, parseMac, parseParams, parsePositiveInt } from '../../host/vm-input.js';
 import {
   listVms,
@@ -19,11 +18,20 @@ import {
   stopVm,
   vmRecord,
 } from '../../host/vms.js';
+import { writeOutputFile } from '../../services/output-file.js';
+import { assertParamsAreUtf8 } from '../argv-bytes.js';
 import type { CommandContext, CommandHandler } from '../command-context.js';
 import { formatBytes, jsonDocument, table } from '../output.js';
 import { flagString, flagStrings, hasFlag, type ParsedArgs } from '../parse-args.js';
 
 const DEFAULT_WAIT_IP_SECONDS = 120;
+
+/** `--param NAME=VALUE` flags, each value exactly the bytes given (see argv-bytes.ts). */
+function paramsOf(args: ParsedArgs): Record<string, string> {
+  const pairs = flagStrings(args, 'param');
+  assertParamsAreUtf8(pairs);
+  return parseParams(pairs);
+}
 
 function waitIpSeconds(args: ParsedArgs): number | undefined {
   const v = args.flags.get('wait-ip')?.[0];
@@ -75,7 +83,7 @@ export const create: CommandHandler = async (ctx) => {
     ...(gateway !== undefined ? { gateway: parseIp(gateway, '--gateway') } : {}),
     dns: flagStrings(ctx.args, 'dns').map((d) => parseIp(d, '--dns')),
     sshKeyFiles: flagStrings(ctx.args, 'ssh-key'),
-    params: parseParams(flagStrings(ctx.args, 'param')),
+    params: paramsOf(ctx.args),
   });
   let addresses: GuestAddress[] = [];
   if (start) addresses = await startVm(host, name, waitIp === undefined ? {} : { waitIpSeconds: waitIp });
@@ -117,7 +125,7 @@ export const status: CommandHandler = async (ctx) => {
 export const start: CommandHandler = async (ctx) => {
   const name = ctx.args.positionals[0]!;
   const waitIp = waitIpSeconds(ctx.args);
-  const params = parseParams(flagStrings(ctx.args, 'param'));
+  const params = paramsOf(ctx.args);
   const addresses = await startVm(await ctx.host(), name, {
     params,
     ...(waitIp !== undefined ? { waitIpSeconds: waitIp } : {}),
@@ -231,12 +239,15 @@ export const ipSet: CommandHandler = async (ctx) => {
 export const bootparams: CommandHandler = async (ctx) => {
   const host = await ctx.host();
   const record = await vmRecord(host, ctx.args.positionals[0]!);
-  const params = bootParamsOf(record, parseParams(flagStrings(ctx.args, 'param')));
+  const params = bootParamsOf(record, paramsOf(ctx.args));
   const out = flagString(ctx.args, 'out');
   if (out !== undefined) {
     const image = await host.service<BootImageBuilder>(TOKENS.BootImage).build(params);
-    await writeFile(out, image);
-    if (!ctx.json) ctx.out(`Wrote the boot image of "${record.name}" to ${out} (${image.length} bytes).`);
+    await writeOutputFile(out, image, { force: hasFlag(ctx.args, 'force') });
+    if (!ctx.json)
+      ctx.out(
+        `Wrote the boot image of "${record.name}" to ${escapeForDisplay(out)} (${image.length} bytes).`,
+      );
     else ctx.out(jsonDocument({ vm: record.name, out, bytes: image.length }));
     return 0;
   }

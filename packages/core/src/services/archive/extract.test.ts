@@ -286,6 +286,55 @@ describe('limits', () => {
     await expectNothingLeft();
   });
 
+  it('refuses a compressed archive expanding more than maxExpansionRatio, having written about the allowance', async () => {
+    const archive = await sandbox.writeArchive(
+      'bomb.tgz',
+      await buildTgz([...PRELUDE, file('zeros.img', Buffer.alloc(16 * MiB))]),
+    );
+    const error = await extractionError(archive, { maxExpansionRatio: 10, expansionAllowanceBytes: MiB });
+    expect(error.code).toBe('IMS_ARCHIVE_UNSAFE');
+    expect(error.message).toContain('"zeros.img"');
+    expect(error.message).toMatch(/expands more than 10 times/);
+    expect(error.details).toMatchObject({ limit: 'maxExpansionRatio' });
+    const written = Number(/: (\d+) bytes written/.exec(error.message)?.[1]);
+    expect(written).toBeGreaterThan(MiB);
+    expect(written).toBeLessThan(2 * MiB);
+    await expectNothingLeft();
+  });
+
+  it('extracts archives within the ratio, and small ones within the allowance whatever their ratio', async () => {
+    const data = patternBytes(4 * MiB);
+    const dense = await sandbox.writeArchive('dense.tgz', await buildTgz([file('data.img', data)]));
+    await extractor.extract(dense, sandbox.target, { maxExpansionRatio: 2, expansionAllowanceBytes: 0 });
+    expect(await readFile(join(sandbox.target, 'data.img'))).toEqual(data);
+    await rm(join(sandbox.target, 'data.img'));
+    const sparse = await sandbox.writeArchive(
+      'sparse.tgz',
+      await buildTgz([file('empty.img', Buffer.alloc(MiB))]),
+    );
+    await extractor.extract(sparse, sandbox.target, { maxExpansionRatio: 2, expansionAllowanceBytes: MiB });
+    expect((await stat(join(sandbox.target, 'empty.img'))).size).toBe(MiB);
+  });
+
+  it('the default bound stops a 4 GiB bomb of a few MB after writing less than 128 MiB', async () => {
+    // gzip members may be concatenated: one tar header, then the same 64 MiB of zeros 64 times.
+    const size = 4 * 1024 * MiB;
+    const tarHeader = (await buildTar([file('System.img', '')])).subarray(0, 512);
+    tarHeader.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+    tarHeader.write('        ', 148, 'latin1');
+    const sum = tarHeader.reduce((total, byte) => total + byte, 0);
+    tarHeader.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    const zeros = gzipSync(Buffer.alloc(64 * MiB), { level: 9 });
+    const bomb = Buffer.concat([gzipSync(tarHeader), ...Array(64).fill(zeros), gzipSync(Buffer.alloc(1024))]);
+    expect(bomb.length).toBeLessThan(8 * MiB);
+    const archive = await sandbox.writeArchive('bomb.tgz', bomb);
+    const error = await extractionError(archive);
+    expect(error.code).toBe('IMS_ARCHIVE_UNSAFE');
+    expect(error.message).toMatch(/expands more than 200 times/);
+    expect(Number(/: (\d+) bytes written/.exec(error.message)?.[1])).toBeLessThan(128 * MiB);
+    await expectNothingLeft();
+  });
+
   it('refuses more entries than maxEntries', async () => {
     const entries = [...PRELUDE, file('fifth.txt', '5'), file('sixth.txt', '6')];
     const archive = await sandbox.writeArchive('many.tar', await buildTar(entries));

@@ -26,10 +26,30 @@ import { TargetWriter } from './target-writer.js';
 export const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 ** 3;
 /** Default for {@link ExtractOptions.maxEntries}. */
 export const DEFAULT_MAX_ENTRIES = 100_000;
+/**
+ * Default for {@link ExtractOptions.maxExpansionRatio}. gzip expands at most about 1,030 times
+ * (long runs of zeros), so a bomb needs a ratio far above what templates have: disk images with an
+ * operating system in them compress 3–20 times.
+ */
+export const DEFAULT_MAX_EXPANSION_RATIO = 200;
+/** Default for {@link ExtractOptions.expansionAllowanceBytes}: small archives may expand freely. */
+export const DEFAULT_EXPANSION_ALLOWANCE_BYTES = 64 * 1024 ** 2;
 
 interface Limits {
   maxTotalBytes: number;
   maxEntries: number;
+  maxExpansionRatio: number;
+  expansionAllowanceBytes: number;
+}
+
+/** How much of a compressed archive has been read and how much its entries have written. */
+interface Expansion {
+  /** Compressed bytes consumed so far (0 for a plain tar, which is not checked). */
+  consumed: number;
+  /** Entry data written so far. */
+  written: number;
+  /** False for a plain tar: it cannot be smaller than its content. */
+  compressed: boolean;
 }
 
 /** The host's {@link ArchiveExtractor}: streaming tar/tgz extraction that refuses hostile entries. */
@@ -52,12 +72,18 @@ async function extractArchive(
     firstFailure ??= { stage, error };
   };
   let archive: ArchiveInput | undefined;
+  const expansion: Expansion = { consumed: 0, written: 0, compressed: false };
+  const onProgress = (done: number, total: number) => {
+    expansion.consumed = done;
+    options.onProgress?.(done, total);
+  };
   const parser = createTarParser();
   parser.on('error', noteFailure('tar'));
   let flowing: Promise<void> | undefined;
   try {
-    archive = await openArchiveInput(input, options.onProgress, signal);
+    archive = await openArchiveInput(input, onProgress, signal);
     position.gzip = archive.gunzip !== undefined;
+    expansion.compressed = position.gzip;
     archive.raw.on('error', noteFailure('source'));
     archive.counted.on('error', noteFailure('source'));
     archive.gunzip?.on('error', noteFailure('gunzip'));
@@ -68,7 +94,7 @@ async function extractArchive(
         ? pipeline(archive.counted, parser)
         : pipeline(archive.counted, archive.gunzip, parser);
     flowing.catch(() => undefined);
-    const extracted = await extractEntries(entries, writer, limits, position, signal);
+    const extracted = await extractEntries(entries, writer, limits, expansion, position, signal);
     await flowing;
     if (isAborted(signal)) throw extractionAborted(signal?.reason);
     return extracted;
@@ -87,6 +113,7 @@ async function extractEntries(
   entries: AsyncIterator<TarEntry>,
   writer: TargetWriter,
   limits: Limits,
+  expansion: Expansion,
   position: ArchivePosition,
   signal: AbortSignal | undefined,
 ): Promise<ExtractedEntry[]> {
@@ -116,11 +143,38 @@ async function extractEntries(
       );
     }
     position.current = header.name;
-    const reported = await extractEntry(next.value, writer);
+    const reported = await extractEntry(boundedEntry(next.value, limits, expansion), writer);
     position.previous = header.name;
     position.current = undefined;
     if (reported !== undefined) extracted.push(reported);
   }
+}
+
+/**
+ * The entry with its data checked chunk by chunk against the expansion bound: what has been
+ * written may not exceed `maxExpansionRatio` times the compressed bytes read, plus an allowance.
+ * A bomb is stopped after writing about the allowance, not its full size.
+ */
+function boundedEntry(entry: TarEntry, limits: Limits, expansion: Expansion): TarEntry {
+  if (!expansion.compressed) return entry;
+  const name = entry.header.name;
+  return {
+    header: entry.header,
+    async *[Symbol.asyncIterator]() {
+      for await (const chunk of entry) {
+        expansion.written += (chunk as Buffer).length;
+        const bound = limits.maxExpansionRatio * expansion.consumed + limits.expansionAllowanceBytes;
+        if (expansion.written > bound) {
+          throw unsafeEntry(
+            name,
+            `the archive expands more than ${limits.maxExpansionRatio} times: ${expansion.written} bytes written from ${expansion.consumed} compressed bytes (a decompression bomb?)`,
+            { limit: 'maxExpansionRatio', maxExpansionRatio: limits.maxExpansionRatio },
+          );
+        }
+        yield chunk;
+      }
+    },
+  };
 }
 
 // A function, not an inline test: TypeScript would keep `aborted` narrowed to false across awaits.
@@ -132,6 +186,8 @@ function readLimits(options: ExtractOptions): Limits {
   const limits = {
     maxTotalBytes: options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES,
     maxEntries: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+    maxExpansionRatio: options.maxExpansionRatio ?? DEFAULT_MAX_EXPANSION_RATIO,
+    expansionAllowanceBytes: options.expansionAllowanceBytes ?? DEFAULT_EXPANSION_ALLOWANCE_BYTES,
   };
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isFinite(value) || value < 0) {
@@ -139,7 +195,7 @@ function readLimits(options: ExtractOptions): Limits {
         'IMS_INVALID_ARGUMENT',
         `The extraction limit ${name} must be a non-negative number.`,
         {
-          hint: `Pass a number of ${name === 'maxEntries' ? 'entries' : 'bytes'} of 0 or more, or leave it out.`,
+          hint: `Pass a number of ${name === 'maxEntries' ? 'entries' : name === 'maxExpansionRatio' ? 'times' : 'bytes'} of 0 or more, or leave it out.`,
           details: { [name]: value },
         },
       );

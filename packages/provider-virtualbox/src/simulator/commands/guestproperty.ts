@@ -11,10 +11,16 @@ const FIND = { call: 'FindMachine(Bstr(a->argv[0]).raw(), machine.asOutParam())'
 /** Runs a function on freshly loaded state under the lock (used by `wait`, which polls). */
 export type StateRunner = <T>(fn: (ctx: SimContext) => T | Promise<T>) => Promise<T>;
 
-/** RTStrSimplePatternMultiMatch: `*` and `?` wildcards, alternatives separated by `|` (or `,`). */
-export function matchesPatterns(patterns: string, name: string): boolean {
+/**
+ * RTStrSimplePatternMultiMatch: `*` and `?` wildcards, alternatives separated by `|` (guest
+ * properties); `metrics` lists its metric patterns with `,` instead.
+ */
+export function matchesPatterns(patterns: string, name: string, separator: '|' | ',' = '|'): boolean {
+  // confirmed: VBoxManage manual, guestproperty enumerate ("|" separates alternative patterns);
+  // GuestPropertySvc.h (patterns "separated by '|' characters"). A `,` is an ordinary character,
+  // so the `,`-joined patterns of several arguments match only names holding that `,`.
   if (patterns === '') return true;
-  return patterns.split(/[|,]/).some((p) => {
+  return patterns.split(separator).some((p) => {
     const re = new RegExp(
       `^${p
         .replace(/[.+^${}()[\]\\]/g, '\\$&')
@@ -39,7 +45,10 @@ function isoMillis(ns: string): string {
 
 /** The 7.x column layout: name padded to the longest (max 48), value column sized to the longest (max 28). */
 function newStyle(entries: [string, SimGuestProperty][]): string {
-  // confirmed: reference "Output formats" (7.x padded columns with `= '<value>'` and `@ <time>`)
+  // confirmed: reference "Output formats" (7.x padded columns with `= '<value>'` and `@ <time>`);
+  // VBoxManageGuestProp.cpp 7.0, handleEnumGuestProperty: RTPrintf("%-*ls = '%ls'"), name width
+  // min(48, longest), value width min(28, longest in UTF-16 units), at least one space before `@`,
+  // then " <flags>" when set; the value is printed raw, newlines and quotes included
   const maxName = Math.min(48, Math.max(1, ...entries.map(([n]) => n.length)));
   const maxValue = Math.min(28, Math.max(1, ...entries.map(([, p]) => p.value.length)));
   return entries
@@ -53,18 +62,34 @@ function newStyle(entries: [string, SimGuestProperty][]): string {
 }
 
 function oldStyle(entries: [string, SimGuestProperty][]): string {
-  // confirmed: reference "Output formats" (4.x–6.x `Name: …, value: …, timestamp: …, flags: …`)
+  // confirmed: reference "Output formats" (4.x–6.x `Name: …, value: …, timestamp: …, flags: …`);
+  // VBoxManageGuestProp.cpp 4.x–7.0: RTPrintf("Name: %ls, value: %ls, timestamp: %lld, flags: %ls\n"),
+  // the value raw, so one with newlines runs over several lines
   return entries
     .map(([n, p]) => `Name: ${n}, value: ${p.value}, timestamp: ${p.timestamp}, flags: ${p.flags}\n`)
     .join('');
 }
 
-function enumerate(ctx: SimContext, argv: string[]): void {
-  let vmName: string | undefined;
-  const patterns: string[] = [];
-  let oldFormat = !isSeven(ctx.version);
-  const seven = isSeven(ctx.version);
-  const sevenFlags = [
+/**
+ * The arguments of 4.x–6.x: the VM, then nothing or exactly two more — the second of which is the
+ * pattern — or `--patterns` followed by patterns, joined with `,`.
+ */
+function oldEnumerateArgs(argv: string[]): { vmName: string; patterns: string } {
+  // confirmed: VBoxManageGuestProp.cpp (4.x–6.1) handleEnumGuestProperty: argc < 1, argc == 2,
+  // or argc > 3 without --patterns/-patterns in argv[1] is a syntax error; the patterns are
+  // argv[2] and every later argument, joined with ","
+  const patternsFlag = argv[1] === '--patterns' || argv[1] === '-patterns';
+  if (argv.length < 1 || argv.length === 2 || (argv.length > 3 && !patternsFlag)) {
+    throw new UsageError('Incorrect parameters', 'guestproperty');
+  }
+  return { vmName: argv[0]!, patterns: argv.slice(2).join(',') };
+}
+
+/** The arguments of 7.x: options anywhere, the first other argument is the VM, the rest patterns. */
+function sevenEnumerateArgs(argv: string[]): { vmName?: string; patterns: string; oldFormat: boolean } {
+  // confirmed: VBoxManageGuestProp.cpp (7.0) handleEnumGuestProperty: RTGetOpt with the options
+  // below, "--patterns"/"-patterns" kept as legacy taking one value, patterns joined with ","
+  const flags = [
     '--sort',
     '--unsort',
     '--timestamp',
@@ -78,36 +103,39 @@ function enumerate(ctx: SimContext, argv: string[]): void {
     '--flags',
     '--no-flags',
   ];
+  let vmName: string | undefined;
+  const patterns: string[] = [];
+  let oldFormat = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--patterns' || arg === '-patterns') {
-      // pre-7: everything after --patterns is a pattern; 7.x: the option takes one value
-      if (seven) {
-        const value = argv[++i];
-        if (value === undefined)
-          throw new UsageError(`Missing the argument value of '${arg}'`, 'guestproperty');
-        patterns.push(value);
-      } else {
-        patterns.push(...argv.slice(i + 1));
-        break;
-      }
-    } else if (seven && arg === '--old-format') {
+      const value = argv[++i];
+      if (value === undefined)
+        throw new UsageError(`Missing the argument value of '${arg}'`, 'guestproperty');
+      patterns.push(value);
+    } else if (arg === '--old-format') {
       oldFormat = true;
-    } else if (seven && sevenFlags.includes(arg)) {
+    } else if (flags.includes(arg)) {
       // accepted; the layout options beyond --old-format are not modelled
     } else if (arg.startsWith('-')) {
-      throw new UsageError(seven ? `Unknown option: ${arg}` : 'Incorrect parameters', 'guestproperty');
+      throw new UsageError(`Unknown option: ${arg}`, 'guestproperty');
     } else if (vmName === undefined) {
       vmName = arg;
-    } else if (seven) {
-      patterns.push(arg);
     } else {
-      throw new UsageError('Incorrect parameters', 'guestproperty');
+      patterns.push(arg);
     }
   }
+  return { ...(vmName === undefined ? {} : { vmName }), patterns: patterns.join(','), oldFormat };
+}
+
+function enumerate(ctx: SimContext, argv: string[]): void {
+  const seven = isSeven(ctx.version);
+  const { vmName, patterns, oldFormat } = seven
+    ? sevenEnumerateArgs(argv)
+    : { ...oldEnumerateArgs(argv), oldFormat: true };
   if (vmName === undefined) throw new UsageError('No VM name or UUID was specified', 'guestproperty');
   const vm = findMachine(ctx, vmName, { ...FIND, line: 213 });
-  const entries = sortedEntries(vm, patterns.join(seven ? ',' : '|'));
+  const entries = sortedEntries(vm, patterns);
   if (entries.length === 0) {
     ctx.out.stdout('No properties found.\n');
     return;

@@ -133,7 +133,7 @@ function query(ctx: SimContext, argv: string[]): void {
     const table = object.kind === 'vm' ? VM_METRICS : HOST_METRICS;
     const name = object.kind === 'vm' ? object.vm.name : 'host';
     for (const [metric, unit] of table) {
-      if (!matchesPatterns(patterns, metric)) continue;
+      if (!matchesPatterns(patterns, metric, ',')) continue;
       const values =
         object.kind === 'vm'
           ? samplesOf(

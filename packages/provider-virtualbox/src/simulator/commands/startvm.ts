@@ -2,6 +2,7 @@ import type { SimContext } from '../context.js';
 import { ApiError, UsageError } from '../errors.js';
 import { planGuestNetwork } from '../guest.js';
 import { findMachine, isSessionLocked } from '../machines.js';
+import { startVmLog } from '../vm-logs.js';
 
 const FILE = 'VBoxManageMisc.cpp';
 
@@ -68,6 +69,7 @@ export async function startvm(ctx: SimContext, argv: string[]): Promise<void> {
     vm.stateChangedAt = ctx.now;
     vm.startedAt = ctx.now;
     vm.acpiOffAt = null;
+    await startVmLog(vm, ctx.now);
     if (!restoring) {
       vm.booted = false;
       vm.bootDueAt = ctx.now + ctx.settings.bootMs;

@@ -1,9 +1,11 @@
-import { readdir, rm, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { SimContext } from '../context.js';
 import { ApiError, UsageError } from '../errors.js';
 import { findMachine, isSessionLocked } from '../machines.js';
 import type { SimVm } from '../state/types.js';
+import { sanitizeMachineFilename } from '../vbox-file.js';
+import { deleteVmLogs, removeIfEmpty } from '../vm-logs.js';
 
 const FILE = 'VBoxManageMisc.cpp';
 const UNREGISTER_CALL =
@@ -22,14 +24,6 @@ function ownedDisks(ctx: SimContext, vm: SimVm): string[] {
       .flatMap(usedBy),
   );
   return [...new Set(usedBy(vm))].filter((p) => !others.has(p));
-}
-
-async function removeIfEmpty(dir: string): Promise<void> {
-  try {
-    if ((await readdir(dir)).length === 0) await rmdir(dir);
-  } catch {
-    // missing already, or not empty: VirtualBox leaves foreign files alone
-  }
 }
 
 /** `unregistervm <vm> [--delete]`. */
@@ -82,12 +76,20 @@ export async function unregistervm(ctx: SimContext, argv: string[]): Promise<voi
     await rm(disk, { force: true });
     delete media[disk];
   }
+  // confirmed: VBoxManage manual, unregistervm --delete (hard disks with their differencing
+  // images, saved states, the settings file and its backups, log files, and "the empty directory
+  // associated with the unregistered VM"); MachineImpl.cpp DeleteConfig removes the Snapshots and
+  // machine folders with RTDirRemove, which leaves a folder that still holds anything. DVD images
+  // stay (only --delete-all, 7.x, removes those attached to this VM alone).
   const folder = dirname(vm.cfgFile);
   await rm(vm.cfgFile, { force: true });
   await rm(`${vm.cfgFile}-prev`, { force: true });
-  await rm(join(folder, 'Logs'), { recursive: true, force: true });
+  await rm(`${vm.cfgFile}-tmp`, { force: true });
+  await deleteVmLogs(vm);
   await removeIfEmpty(join(folder, 'Snapshots'));
-  await removeIfEmpty(folder);
+  // confirmed: MachineImpl.cpp DeleteConfig ("delete the directory that contains the settings
+  // file, but only if it matches the VM name", i_isInOwnDir)
+  if (basename(folder) === sanitizeMachineFilename(vm.name)) await removeIfEmpty(folder);
   // confirmed: reference "Output formats" (unregistervm --delete: progress on stderr only)
   ctx.out.progress();
 }
