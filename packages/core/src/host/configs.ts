@@ -221,7 +221,10 @@ export async function deleteConfig(
     if (entry.config === name && ownerOf(entry) === 'dead')
       await settleLeftover(host, entry.kind, name, entry.name);
   }
-  const held = contents(await host.store.read(), name);
+  const before = await host.store.read();
+  const busy = Object.values(before.pending).find((p) => p.config === name);
+  if (busy !== undefined) throw busyError(busy);
+  const held = contents(before, name);
   if (held.vms.length + held.templates.length > 0) {
     if (options.force !== true) throw notEmptyError(name, held);
     // Loaded here only: they bring the provider machinery that a plain delete does not need.

@@ -245,7 +245,8 @@ describe('interrupted commands on the memory provider', () => {
     t.writeState({ ...t.state(), pending: { 'vm-create:left': entry('vm-create', 'left') } });
     expect(t.hypervisor().vms.left).toBeDefined();
     // The hypervisor's file goes with the configuration's data directory: its log line is the witness.
-    const deleted = await t.ims('config', 'delete', 'mem');
+    // The configuration still has its template: --force deletes it through the provider.
+    const deleted = await t.ims('config', 'delete', 'mem', '--force');
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(deleted.stderr).toContain(
       `rolling back the creation of VM "left" (configuration mem), interrupted in process ${DEAD_PID}`,
