@@ -168,7 +168,8 @@ describe('on the simulator imitating 7.1 (odd VM folder, every start exits 1)', 
   it('stops a suspended VM gracefully, and deletes a suspended VM only when forced', async () => {
     await fixture.provider.startVm('web-1', { bootParams: bootParams('web-1', mac) });
     await fixture.provider.suspendVm('web-1');
-    await fixture.provider.stopVm('web-1', { force: false, timeoutMs: 5_000 });
+    // The simulated guest answers the power button only once it has booted (5 s here, see above).
+    await fixture.provider.stopVm('web-1', { force: false, timeoutMs: 20_000 });
     expect(await fixture.provider.getStatus('web-1')).toEqual({
       state: 'stopped',
       providerState: 'poweroff',
