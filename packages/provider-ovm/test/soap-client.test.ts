@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { ImsError, Logger } from '@ims/spi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { imsRejection } from '../../core/test/rejection.js';
-import { SoapClient, type SoapClientOptions } from '../src/soap/client.js';
+import { KEEP_ALIVE_IDLE_MS, SoapClient, type SoapClientOptions } from '../src/soap/client.js';
 import { scalar } from '../src/soap/envelope.js';
 import { childText } from '../src/soap/xml-reader.js';
 
@@ -125,6 +125,28 @@ describe('SoapClient', () => {
       for (let i = 0; i < 3; i += 1)
         await soap.call('VirtualMachineService', 'getAllVMs', [], { readOnly: true });
       expect(ports.size).toBe(1);
+    } finally {
+      soap.close();
+    }
+  });
+
+  it('does not send a change over a connection idle long enough for the Manager to be closing it', async () => {
+    // A server closes an idle keep-alive connection after its own timeout (5 s for many); a change
+    // sent over it just then is lost with ECONNRESET, and a change is never sent twice. So a
+    // connection idle for more than a moment is not reused: the change goes over a new one.
+    const ports: number[] = [];
+    handler = (_request, response, raw) => {
+      ports.push(raw.socket.remotePort ?? 0);
+      answer(response, 200, envelope('<x:startVMResponseElement xmlns:x="y"/>'));
+    };
+    const soap = client();
+    try {
+      await soap.call('VirtualMachineService', 'startVM', [], { readOnly: false });
+      await soap.call('VirtualMachineService', 'startVM', [], { readOnly: false });
+      await new Promise((resolve) => setTimeout(resolve, KEEP_ALIVE_IDLE_MS + 500));
+      await soap.call('VirtualMachineService', 'startVM', [], { readOnly: false });
+      expect(ports[1]).toBe(ports[0]);
+      expect(ports[2]).not.toBe(ports[1]);
     } finally {
       soap.close();
     }

@@ -58,6 +58,14 @@ interface RawResponse {
   body: string;
 }
 
+/**
+ * How long an idle keep-alive connection is kept. Servers close idle connections after a timeout
+ * of their own (5 s is common); a request written just as the server closes one is lost with
+ * ECONNRESET, and a request that changes something is never sent twice. Closing our side well
+ * before any usual server timeout keeps a change from being sent over a connection that is going.
+ */
+export const KEEP_ALIVE_IDLE_MS = 2_000;
+
 /** Calls operations of the OVM Manager web services. */
 export class SoapClient {
   readonly #options: SoapClientOptions;
@@ -75,8 +83,8 @@ export class SoapClient {
     this.#base = base;
     this.#agent =
       base.protocol === 'https:'
-        ? new HttpsAgent({ keepAlive: true, maxSockets: 8 })
-        : new HttpAgent({ keepAlive: true, maxSockets: 8 });
+        ? new HttpsAgent({ keepAlive: true, maxSockets: 8, timeout: KEEP_ALIVE_IDLE_MS })
+        : new HttpAgent({ keepAlive: true, maxSockets: 8, timeout: KEEP_ALIVE_IDLE_MS });
     this.#authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64')}`;
   }
 
