@@ -122,6 +122,55 @@ export async function startOvmFixture(prefix: string, options: FixtureOptions = 
   }
 }
 
+/** A simulator and an SSH server as dom0, for tests that drive the built `ims` CLI (which makes its own providers). */
+export interface OvmServers {
+  /** The temporary directory holding the OVS root and the IMS home. */
+  dir: string;
+  /** The IMS home to run `ims` with. */
+  home: string;
+  /** The simulated dom0's `/OVS`. */
+  ovsRoot: string;
+  /** The simulator. */
+  sim: Simulator;
+  /** The SSH server playing dom0. */
+  sshd: TestSshd;
+  /** Stops the servers and removes the directory. */
+  stop(): Promise<void>;
+}
+
+/** Starts an SSH server and a simulator in a new temporary directory named after `prefix`. */
+export async function startOvmServers(prefix: string): Promise<OvmServers> {
+  const dir = await mkdtemp(join(tmpdir(), `ims-ovm-${prefix}-`));
+  const ovsRoot = join(dir, 'OVS');
+  let sshd: TestSshd | undefined;
+  try {
+    sshd = await startSshd();
+    const sim = await startOvmManagerSimulator({
+      ovsRoot,
+      port: 0,
+      users: { [MANAGER_USER]: MANAGER_PASSWORD },
+      delays: SIM_DELAYS,
+    });
+    const dom0 = sshd;
+    return {
+      dir,
+      home: join(dir, 'home'),
+      ovsRoot,
+      sim,
+      sshd: dom0,
+      async stop() {
+        await sim.stop();
+        await dom0.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await sshd?.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
 /** The provider options for a simulator and an SSH server (or local dom0 without one). */
 export function fixtureConfig(sim: Simulator, ovsRoot: string, sshd: TestSshd | undefined): OvmConfig {
   const config: OvmConfig = {

@@ -4,18 +4,23 @@
  * refused, name the process that holds the name, and never remove the winner's files.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../../core/test/archive/tar-fixtures.js';
 import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
 import { runIms, runImsOk } from '../../core/test/cli/run-ims.js';
-import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
-import { startOvmManagerSimulator } from '../src/simulator/index.js';
-import { MANAGER_PASSWORD, MANAGER_USER, type Simulator } from './ovm-fixture.js';
+import type { TestSshd } from '../../core/test/ssh/sshd.js';
+import {
+  MANAGER_PASSWORD,
+  MANAGER_USER,
+  type OvmServers,
+  type Simulator,
+  startOvmServers,
+} from './ovm-fixture.js';
 
 const CONFIG = 'ovm-race';
+let servers: OvmServers | undefined;
 let dir: string;
 let home: string;
 let ovsRoot: string;
@@ -25,22 +30,12 @@ const env = () => ({ IMS_HOME: home, OVM_PASSWORD: MANAGER_PASSWORD });
 
 beforeAll(async () => {
   assertProviderBuilt(resolve(import.meta.dirname, '..'));
-  dir = await mkdtemp(join(tmpdir(), 'ims-ovm-race-'));
-  home = join(dir, 'home');
-  ovsRoot = join(dir, 'OVS');
-  sshd = await startSshd();
-  sim = await startOvmManagerSimulator({
-    ovsRoot,
-    port: 0,
-    users: { [MANAGER_USER]: MANAGER_PASSWORD },
-    delays: { bootMs: 200, transitionMs: 100 },
-  });
+  servers = await startOvmServers('race');
+  ({ dir, home, ovsRoot, sim, sshd } = servers);
 }, 60_000);
 
 afterAll(async () => {
-  await sim?.stop();
-  await sshd?.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await servers?.stop();
 });
 
 describe('concurrent imports of one template name', () => {

@@ -6,22 +6,27 @@
  * suspend, resume, stop and delete — and nothing of the VM is left in running_pool.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readBootImageFile } from '@ims/ovm-templates/guest-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
 import { runImsOk } from '../../core/test/cli/run-ims.js';
-import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
+import type { TestSshd } from '../../core/test/ssh/sshd.js';
 import { busyboxTemplate } from '../../provider-libvirt/test/busybox-template.js';
-import { startOvmManagerSimulator } from '../src/simulator/index.js';
-import { MANAGER_PASSWORD, MANAGER_USER, type Simulator } from './ovm-fixture.js';
+import {
+  MANAGER_PASSWORD,
+  MANAGER_USER,
+  type OvmServers,
+  type Simulator,
+  startOvmServers,
+} from './ovm-fixture.js';
 
 const CONFIG = 'ovm-e2e';
 const TEMPLATE = 'busybox';
 const VM = 'db-1';
 
+let servers: OvmServers | undefined;
 let dir: string;
 let home: string;
 let ovsRoot: string;
@@ -32,22 +37,12 @@ const ims = (...words: string[]) => runImsOk(words, { IMS_HOME: home, OVM_PASSWO
 
 beforeAll(async () => {
   assertProviderBuilt(resolve(import.meta.dirname, '..'));
-  dir = await mkdtemp(join(tmpdir(), 'ims-ovm-e2e-'));
-  home = join(dir, 'home');
-  ovsRoot = join(dir, 'OVS');
-  sshd = await startSshd();
-  sim = await startOvmManagerSimulator({
-    ovsRoot,
-    port: 0,
-    users: { [MANAGER_USER]: MANAGER_PASSWORD },
-    delays: { bootMs: 200, transitionMs: 100 },
-  });
+  servers = await startOvmServers('e2e');
+  ({ dir, home, ovsRoot, sim, sshd } = servers);
 }, 60_000);
 
 afterAll(async () => {
-  await sim?.stop();
-  await sshd?.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await servers?.stop();
 });
 
 describe('ims CLI with the OVM provider (Manager simulator, dom0 over real SSH)', () => {
