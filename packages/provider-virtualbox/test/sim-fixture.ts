@@ -9,9 +9,10 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProviderContext } from '@ims/core';
-import type { CommandRunner, Provider, ProviderContext } from '@ims/spi';
+import type { CommandRunner, Provider, ProviderContext, VmCreated } from '@ims/spi';
 import type { VirtualBoxConfig } from '../src/config.js';
 import plugin from '../src/index.js';
+import { tinyTemplate } from './tiny-template.js';
 
 /** The versions the simulator imitates. */
 export const SIM_VERSIONS = ['4.3', '5.2', '6.1', '7.0', '7.1'] as const;
@@ -201,4 +202,10 @@ export async function createSimFixture(options: SimFixtureOptions): Promise<SimF
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Imports the tiny template as `tiny` and creates a stopped VM of it with one CPU, 64 MiB and one NIC. */
+export async function createTinyVm(fixture: SimFixture, name = 'web-1'): Promise<VmCreated> {
+  await fixture.provider.importTemplate({ name: 'tiny', ...(await tinyTemplate(fixture.dir)) });
+  return fixture.provider.createVm({ name, template: 'tiny', cpus: 1, memoryMiB: 64, nics: [{}] });
 }
