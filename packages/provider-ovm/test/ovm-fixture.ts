@@ -5,10 +5,11 @@
  */
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createProviderContext } from '@ims/core';
 import { type ErrorCode, isImsError, type Provider, type ProviderContext } from '@ims/spi';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
 import { rejection } from '../../core/test/rejection.js';
 import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
 import type { OvmConfig } from '../src/config.js';
@@ -169,6 +170,34 @@ export async function startOvmServers(prefix: string): Promise<OvmServers> {
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Starts the servers before this test file's tests (after checking that the provider is built, for
+ * the `ims` CLI to load) and stops them after; the returned object holds them once started.
+ */
+export function useOvmServers(prefix: string): OvmServers {
+  const servers = {} as OvmServers;
+  beforeAll(async () => {
+    assertProviderBuilt(resolve(import.meta.dirname, '..'));
+    Object.assign(servers, await startOvmServers(prefix));
+  }, 60_000);
+  afterAll(async () => {
+    await servers.stop?.();
+  });
+  return servers;
+}
+
+/** The `ims config create` words for an OVM configuration on these servers, dom0 over SSH. */
+export function configCreateWords(servers: OvmServers, configName: string): string[] {
+  const { sim, sshd, ovsRoot } = servers;
+  return [
+    ...['config', 'create', configName, '--provider', 'ovm', '--manager-url', sim.url],
+    ...['--username', MANAGER_USER, '--password-env', 'OVM_PASSWORD', '--server-pool', sim.poolName],
+    ...['--dom0-host', '127.0.0.1', '--dom0-port', String(sshd.port), '--dom0-user', sshd.username],
+    ...['--dom0-key', sshd.clientKeyPath, '--host-key-fingerprint', sshd.fingerprint],
+    ...['--ovs-root', ovsRoot],
+  ];
 }
 
 /** The provider options for a simulator and an SSH server (or local dom0 without one). */

@@ -5,51 +5,20 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { patternBytes } from '../../core/test/archive/tar-fixtures.js';
-import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
 import { runIms, runImsOk } from '../../core/test/cli/run-ims.js';
-import type { TestSshd } from '../../core/test/ssh/sshd.js';
-import {
-  MANAGER_PASSWORD,
-  MANAGER_USER,
-  type OvmServers,
-  type Simulator,
-  startOvmServers,
-} from './ovm-fixture.js';
+import { configCreateWords, MANAGER_PASSWORD, useOvmServers } from './ovm-fixture.js';
 
 const CONFIG = 'ovm-race';
-let servers: OvmServers | undefined;
-let dir: string;
-let home: string;
-let ovsRoot: string;
-let sim: Simulator;
-let sshd: TestSshd;
-const env = () => ({ IMS_HOME: home, OVM_PASSWORD: MANAGER_PASSWORD });
-
-beforeAll(async () => {
-  assertProviderBuilt(resolve(import.meta.dirname, '..'));
-  servers = await startOvmServers('race');
-  ({ dir, home, ovsRoot, sim, sshd } = servers);
-}, 60_000);
-
-afterAll(async () => {
-  await servers?.stop();
-});
+const servers = useOvmServers('race');
+const env = () => ({ IMS_HOME: servers.home, OVM_PASSWORD: MANAGER_PASSWORD });
 
 describe('concurrent imports of one template name', () => {
   it('one wins, the others are refused naming its process, and its template stays whole', async () => {
-    await runImsOk(
-      [
-        ...['config', 'create', CONFIG, '--provider', 'ovm', '--manager-url', sim.url],
-        ...['--username', MANAGER_USER, '--password-env', 'OVM_PASSWORD', '--server-pool', sim.poolName],
-        ...['--dom0-host', '127.0.0.1', '--dom0-port', String(sshd.port), '--dom0-user', sshd.username],
-        ...['--dom0-key', sshd.clientKeyPath, '--host-key-fingerprint', sshd.fingerprint],
-        ...['--ovs-root', ovsRoot],
-      ],
-      env(),
-    );
+    const { dir, home, ovsRoot } = servers;
+    await runImsOk(configCreateWords(servers, CONFIG), env());
     // Big enough that the imports overlap: packing and uploading take a while.
     const tree = join(dir, 'tree');
     await mkdir(tree);
