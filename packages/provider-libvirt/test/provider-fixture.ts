@@ -14,6 +14,7 @@ import plugin from '../src/index.js';
 import { LibvirtClient } from '../src/rpc/client.js';
 import { libvirtErrorCode, VirErr } from '../src/rpc/libvirt-error.js';
 import { parseDomainXml } from '../src/xml/domain-xml.js';
+import { type BuiltTemplate, busyboxTemplate } from './busybox-template.js';
 import { requireLibvirtd, uniqueName } from './libvirtd.js';
 
 const QEMU_BINARY = '/usr/bin/qemu-system-x86_64';
@@ -118,6 +119,34 @@ export async function createProviderFixture(
       }
     },
   };
+}
+
+/** A provider fixture with the busybox template imported. */
+export interface BusyboxFixture {
+  /** The fixture. */
+  fixture: ProviderFixture;
+  /** The template as built. */
+  template: BuiltTemplate;
+  /** Its name in the fixture's provider, unique to the fixture's pool. */
+  templateName: string;
+}
+
+/** Makes a provider fixture and imports the busybox template into it; tears the fixture down if the import fails. */
+export async function createBusyboxFixture(prefix: string): Promise<BusyboxFixture> {
+  const template = await busyboxTemplate();
+  const fixture = await createProviderFixture(prefix);
+  const templateName = `${fixture.poolName}-tpl`.slice(0, 63);
+  try {
+    await fixture.provider.importTemplate({
+      name: templateName,
+      directory: template.directory,
+      metadata: template.metadata,
+    });
+  } catch (error) {
+    await fixture.teardown();
+    throw error;
+  }
+  return { fixture, template, templateName };
 }
 
 /** Volume names in a pool, sorted; empty when the pool does not exist. */

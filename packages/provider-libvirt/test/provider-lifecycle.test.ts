@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import { type ErrorCode, isImsError } from '@ims/spi';
 import { defaultBootParams } from '@ims/spi/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltTemplate, busyboxTemplate } from './busybox-template.js';
+import type { BuiltTemplate } from './busybox-template.js';
 import { uniqueName } from './libvirtd.js';
-import { createProviderFixture, type ProviderFixture } from './provider-fixture.js';
+import { createBusyboxFixture, type ProviderFixture } from './provider-fixture.js';
 
 async function expectRefused(promise: Promise<unknown>, code: ErrorCode): Promise<Error> {
   try {
@@ -33,14 +33,7 @@ let template: BuiltTemplate;
 let templateName: string;
 
 beforeAll(async () => {
-  template = await busyboxTemplate();
-  fixture = await createProviderFixture('life');
-  templateName = `${fixture.poolName}-tpl`.slice(0, 63);
-  await fixture.provider.importTemplate({
-    name: templateName,
-    directory: template.directory,
-    metadata: template.metadata,
-  });
+  ({ fixture, template, templateName } = await createBusyboxFixture('life'));
 }, 180_000);
 
 afterAll(async () => {

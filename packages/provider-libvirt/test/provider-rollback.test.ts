@@ -6,9 +6,8 @@
 import { type ErrorCode, isImsError } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allVmVolumes } from '../src/names.js';
-import { busyboxTemplate } from './busybox-template.js';
 import { uniqueName } from './libvirtd.js';
-import { createProviderFixture, type ProviderFixture } from './provider-fixture.js';
+import { createBusyboxFixture, type ProviderFixture } from './provider-fixture.js';
 
 async function expectRefused(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
   try {
@@ -24,14 +23,7 @@ let fixture: ProviderFixture;
 let templateName: string;
 
 beforeAll(async () => {
-  const template = await busyboxTemplate();
-  fixture = await createProviderFixture('rollback');
-  templateName = `${fixture.poolName}-tpl`.slice(0, 63);
-  await fixture.provider.importTemplate({
-    name: templateName,
-    directory: template.directory,
-    metadata: template.metadata,
-  });
+  ({ fixture, templateName } = await createBusyboxFixture('rollback'));
 }, 180_000);
 
 afterAll(async () => {

@@ -4,13 +4,12 @@
  * absolute names, no `..`, no links, no devices, and no header that GNU tar would read differently
  * from tar-stream (see tar-header-scan.ts). Reads the archive once.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { ImsError, isImsError } from '@ims/spi';
 import { extract, type Header } from 'tar-stream';
+import { createHashingTap } from './hashing-tap.js';
 import { createTarHeaderScan, TarHeaderRefusal } from './tar-header-scan.js';
 
 /** What the check found out about a safe archive. */
@@ -36,15 +35,7 @@ export async function checkTemplateArchive(
   archivePath: string,
   signal?: AbortSignal,
 ): Promise<CheckedArchive> {
-  const hash = createHash('sha256');
-  let sizeBytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      sizeBytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const tap = createHashingTap();
   const files = new Set<string>();
   const topLevel = new Set<string>();
   let entries = 0;
@@ -61,7 +52,7 @@ export async function checkTemplateArchive(
   scan.on('error', (error) => {
     if (error instanceof TarHeaderRefusal) refusal ??= error;
   });
-  const flowing = pipeline(source, tap, createGunzip(), scan, tar, ...(signal ? [{ signal }] : []));
+  const flowing = pipeline(source, tap.stream, createGunzip(), scan, tar, ...(signal ? [{ signal }] : []));
   flowing.catch(() => undefined);
   try {
     for (;;) {
@@ -90,7 +81,7 @@ export async function checkTemplateArchive(
       throw unsafe(archivePath, refusal.entry, refusal.problem);
     throw readFailure(archivePath, error);
   }
-  return { sha256: hash.digest('hex'), sizeBytes, entries, root: templateRoot(archivePath, files, topLevel) };
+  return { ...tap.digest(), entries, root: templateRoot(archivePath, files, topLevel) };
 }
 
 /** Why an entry must not be extracted, or `undefined` when it is fine. */

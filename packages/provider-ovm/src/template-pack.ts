@@ -6,13 +6,12 @@
  * Only regular files and directories go in, with ustar headers (tar-stream adds a PAX `path` record
  * only for a name too long for one), fixed modes and owner 0.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { ImsError } from '@ims/spi';
 import { pack } from 'tar-stream';
+import { createHashingTap } from './hashing-tap.js';
 
 /** One file or directory of the template, relative to its root, `/`-separated. */
 export interface PackEntry {
@@ -48,20 +47,12 @@ export async function packTemplate(
   options: { gzip: boolean; signal: AbortSignal; onProgress?: (done: number) => void },
 ): Promise<PackedTemplate> {
   for (const entry of entries) refuseUnpackableName(entry.relative);
-  const hash = createHash('sha256');
-  let sizeBytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      sizeBytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const tap = createHashingTap();
   const packer = pack();
   const output = createWriteStream(outPath, { mode: 0o600 });
   const written = options.gzip
-    ? pipeline(packer, createGzip({ level: 1 }), tap, output, { signal: options.signal })
-    : pipeline(packer, tap, output, { signal: options.signal });
+    ? pipeline(packer, createGzip({ level: 1 }), tap.stream, output, { signal: options.signal })
+    : pipeline(packer, tap.stream, output, { signal: options.signal });
   written.catch(() => undefined);
   let done = 0;
   try {
@@ -95,7 +86,7 @@ export async function packTemplate(
   }
   if (options.signal.aborted)
     throw new ImsError('IMS_ABORTED', 'Packing the template for dom0 was cancelled.');
-  return { sha256: hash.digest('hex'), sizeBytes };
+  return tap.digest();
 }
 
 function addEntry(packer: ReturnType<typeof pack>, header: Parameters<ReturnType<typeof pack>['entry']>[0]) {

@@ -5,10 +5,11 @@
  */
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createProviderContext } from '@ims/core';
 import { type ErrorCode, isImsError, type Provider, type ProviderContext } from '@ims/spi';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
 import { rejection } from '../../core/test/rejection.js';
 import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
 import type { OvmConfig } from '../src/config.js';
@@ -120,6 +121,83 @@ export async function startOvmFixture(prefix: string, options: FixtureOptions = 
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** A simulator and an SSH server as dom0, for tests that drive the built `ims` CLI (which makes its own providers). */
+export interface OvmServers {
+  /** The temporary directory holding the OVS root and the IMS home. */
+  dir: string;
+  /** The IMS home to run `ims` with. */
+  home: string;
+  /** The simulated dom0's `/OVS`. */
+  ovsRoot: string;
+  /** The simulator. */
+  sim: Simulator;
+  /** The SSH server playing dom0. */
+  sshd: TestSshd;
+  /** Stops the servers and removes the directory. */
+  stop(): Promise<void>;
+}
+
+/** Starts an SSH server and a simulator in a new temporary directory named after `prefix`. */
+export async function startOvmServers(prefix: string): Promise<OvmServers> {
+  const dir = await mkdtemp(join(tmpdir(), `ims-ovm-${prefix}-`));
+  const ovsRoot = join(dir, 'OVS');
+  let sshd: TestSshd | undefined;
+  try {
+    sshd = await startSshd();
+    const sim = await startOvmManagerSimulator({
+      ovsRoot,
+      port: 0,
+      users: { [MANAGER_USER]: MANAGER_PASSWORD },
+      delays: SIM_DELAYS,
+    });
+    const dom0 = sshd;
+    return {
+      dir,
+      home: join(dir, 'home'),
+      ovsRoot,
+      sim,
+      sshd: dom0,
+      async stop() {
+        await sim.stop();
+        await dom0.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await sshd?.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Starts the servers before this test file's tests (after checking that the provider is built, for
+ * the `ims` CLI to load) and stops them after; the returned object holds them once started.
+ */
+export function useOvmServers(prefix: string): OvmServers {
+  const servers = {} as OvmServers;
+  beforeAll(async () => {
+    assertProviderBuilt(resolve(import.meta.dirname, '..'));
+    Object.assign(servers, await startOvmServers(prefix));
+  }, 60_000);
+  afterAll(async () => {
+    await servers.stop?.();
+  });
+  return servers;
+}
+
+/** The `ims config create` words for an OVM configuration on these servers, dom0 over SSH. */
+export function configCreateWords(servers: OvmServers, configName: string): string[] {
+  const { sim, sshd, ovsRoot } = servers;
+  return [
+    ...['config', 'create', configName, '--provider', 'ovm', '--manager-url', sim.url],
+    ...['--username', MANAGER_USER, '--password-env', 'OVM_PASSWORD', '--server-pool', sim.poolName],
+    ...['--dom0-host', '127.0.0.1', '--dom0-port', String(sshd.port), '--dom0-user', sshd.username],
+    ...['--dom0-key', sshd.clientKeyPath, '--host-key-fingerprint', sshd.fingerprint],
+    ...['--ovs-root', ovsRoot],
+  ];
 }
 
 /** The provider options for a simulator and an SSH server (or local dom0 without one). */

@@ -4,57 +4,21 @@
  * refused, name the process that holds the name, and never remove the winner's files.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { patternBytes } from '../../core/test/archive/tar-fixtures.js';
-import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
 import { runIms, runImsOk } from '../../core/test/cli/run-ims.js';
-import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
-import { startOvmManagerSimulator } from '../src/simulator/index.js';
-import { MANAGER_PASSWORD, MANAGER_USER, type Simulator } from './ovm-fixture.js';
+import { configCreateWords, MANAGER_PASSWORD, useOvmServers } from './ovm-fixture.js';
 
 const CONFIG = 'ovm-race';
-let dir: string;
-let home: string;
-let ovsRoot: string;
-let sim: Simulator;
-let sshd: TestSshd;
-const env = () => ({ IMS_HOME: home, OVM_PASSWORD: MANAGER_PASSWORD });
-
-beforeAll(async () => {
-  assertProviderBuilt(resolve(import.meta.dirname, '..'));
-  dir = await mkdtemp(join(tmpdir(), 'ims-ovm-race-'));
-  home = join(dir, 'home');
-  ovsRoot = join(dir, 'OVS');
-  sshd = await startSshd();
-  sim = await startOvmManagerSimulator({
-    ovsRoot,
-    port: 0,
-    users: { [MANAGER_USER]: MANAGER_PASSWORD },
-    delays: { bootMs: 200, transitionMs: 100 },
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await sim?.stop();
-  await sshd?.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-});
+const servers = useOvmServers('race');
+const env = () => ({ IMS_HOME: servers.home, OVM_PASSWORD: MANAGER_PASSWORD });
 
 describe('concurrent imports of one template name', () => {
   it('one wins, the others are refused naming its process, and its template stays whole', async () => {
-    await runImsOk(
-      [
-        ...['config', 'create', CONFIG, '--provider', 'ovm', '--manager-url', sim.url],
-        ...['--username', MANAGER_USER, '--password-env', 'OVM_PASSWORD', '--server-pool', sim.poolName],
-        ...['--dom0-host', '127.0.0.1', '--dom0-port', String(sshd.port), '--dom0-user', sshd.username],
-        ...['--dom0-key', sshd.clientKeyPath, '--host-key-fingerprint', sshd.fingerprint],
-        ...['--ovs-root', ovsRoot],
-      ],
-      env(),
-    );
+    const { dir, home, ovsRoot } = servers;
+    await runImsOk(configCreateWords(servers, CONFIG), env());
     // Big enough that the imports overlap: packing and uploading take a while.
     const tree = join(dir, 'tree');
     await mkdir(tree);

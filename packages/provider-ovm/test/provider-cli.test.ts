@@ -6,62 +6,30 @@
  * suspend, resume, stop and delete — and nothing of the VM is left in running_pool.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { readBootImageFile } from '@ims/ovm-templates/guest-sim';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
+import { describe, expect, it } from 'vitest';
 import { runImsOk } from '../../core/test/cli/run-ims.js';
-import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
 import { busyboxTemplate } from '../../provider-libvirt/test/busybox-template.js';
-import { startOvmManagerSimulator } from '../src/simulator/index.js';
-import { MANAGER_PASSWORD, MANAGER_USER, type Simulator } from './ovm-fixture.js';
+import { configCreateWords, MANAGER_PASSWORD, useOvmServers } from './ovm-fixture.js';
 
 const CONFIG = 'ovm-e2e';
 const TEMPLATE = 'busybox';
 const VM = 'db-1';
 
-let dir: string;
-let home: string;
-let ovsRoot: string;
-let sim: Simulator;
-let sshd: TestSshd;
+const servers = useOvmServers('e2e');
 
-const ims = (...words: string[]) => runImsOk(words, { IMS_HOME: home, OVM_PASSWORD: MANAGER_PASSWORD });
-
-beforeAll(async () => {
-  assertProviderBuilt(resolve(import.meta.dirname, '..'));
-  dir = await mkdtemp(join(tmpdir(), 'ims-ovm-e2e-'));
-  home = join(dir, 'home');
-  ovsRoot = join(dir, 'OVS');
-  sshd = await startSshd();
-  sim = await startOvmManagerSimulator({
-    ovsRoot,
-    port: 0,
-    users: { [MANAGER_USER]: MANAGER_PASSWORD },
-    delays: { bootMs: 200, transitionMs: 100 },
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await sim?.stop();
-  await sshd?.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-});
+const ims = (...words: string[]) =>
+  runImsOk(words, { IMS_HOME: servers.home, OVM_PASSWORD: MANAGER_PASSWORD });
 
 describe('ims CLI with the OVM provider (Manager simulator, dom0 over real SSH)', () => {
   it('imports, creates, boots to the configured address, measures, suspends, stops and deletes', async () => {
+    const { dir, ovsRoot, sim } = servers;
     const template = await busyboxTemplate();
     const pwned = join(dir, 'pwned');
     const hostileValue = `it's a "quoted" value with $(touch ${pwned}) and \`touch ${pwned}\``;
-    await ims(
-      ...['config', 'create', CONFIG, '--provider', 'ovm', '--manager-url', sim.url],
-      ...['--username', MANAGER_USER, '--password-env', 'OVM_PASSWORD', '--server-pool', sim.poolName],
-      ...['--dom0-host', '127.0.0.1', '--dom0-port', String(sshd.port), '--dom0-user', sshd.username],
-      ...['--dom0-key', sshd.clientKeyPath, '--host-key-fingerprint', sshd.fingerprint],
-      ...['--ovs-root', ovsRoot, '--xentop-command', sim.xentopPath],
-    );
+    await ims(...configCreateWords(servers, CONFIG), '--xentop-command', sim.xentopPath);
     const shown = await ims('config', 'show', CONFIG, '--json');
     expect(shown.stdout).not.toContain(MANAGER_PASSWORD);
     expect((await ims('config', 'test', CONFIG)).stdout).toContain('Oracle VM Manager');

@@ -7,13 +7,13 @@
  * signals land in different steps (clone, modifyvm, records, state writes) on a fast or slow machine.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { constants, hostname, tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
 import { IMS_BIN, type ImsRun, runIms, runImsOk } from '../../core/test/cli/run-ims.js';
-import { FAST_SIM_ENV, loadSimulator, runArgv } from './sim-fixture.js';
+import { createSimCliSetup, runArgv } from './sim-fixture.js';
 import { tinyTemplate } from './tiny-template.js';
 
 const CONFIG = 'vb';
@@ -161,18 +161,7 @@ function expectGracefulExit(run: ImsRun, signal: Signal, object: RegExp): void {
 
 beforeAll(async () => {
   assertProviderBuilt(resolve(import.meta.dirname, '..'));
-  dir = await mkdtemp(join(tmpdir(), 'ims-vbox-interrupt-'));
-  home = join(dir, 'home');
-  vmFolder = join(dir, 'vms');
-  const bin = join(dir, 'bin');
-  await Promise.all([bin, vmFolder].map((d) => mkdir(d, { recursive: true })));
-  const simulator = await loadSimulator();
-  vboxManage = await simulator.writeVBoxManageWrapper({
-    dir: bin,
-    home: join(dir, 'vbox-state'),
-    version: '7.0',
-    env: { ...FAST_SIM_ENV },
-  });
+  ({ dir, home, vmFolder, vboxManage } = await createSimCliSetup({ version: '7.0', prefix: 'interrupt' }));
   const { directory } = await tinyTemplate(join(dir, 'templates'), 'tiny');
   archive = join(dir, 'tiny.tar');
   const tar = await runArgv(['tar', '-cf', archive, '-C', directory, '.']);

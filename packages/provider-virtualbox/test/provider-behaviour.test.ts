@@ -10,7 +10,7 @@ import { isImsError } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection } from '../../core/test/rejection.js';
 import plugin from '../src/index.js';
-import { createSimFixture, type SimFixture, simConfig } from './sim-fixture.js';
+import { createSimFixture, createTinyVm, type SimFixture, simConfig } from './sim-fixture.js';
 import { tinyTemplate } from './tiny-template.js';
 
 const HOSTILE_VALUE = `it's "quoted" $(touch /tmp/ims-pwned) \`id\` ; | & \\ \n second line\t日本`;
@@ -53,17 +53,9 @@ describe('on the simulator imitating 7.1 (odd VM folder, every start exits 1)', 
       env: { VBOXSIM_BOOT_MS: '5000', VBOXSIM_STARTVM_EXIT1_EVERY: '1' },
       vmFolderName: `vm folder "q" $(id) it's`,
     });
-    const template = await tinyTemplate(fixture.dir);
-    await fixture.provider.importTemplate({ name: 'tiny', ...template });
     ({
       macs: [mac = ''],
-    } = await fixture.provider.createVm({
-      name: 'web-1',
-      template: 'tiny',
-      cpus: 1,
-      memoryMiB: 64,
-      nics: [{}],
-    }));
+    } = await createTinyVm(fixture));
   });
 
   afterAll(async () => {

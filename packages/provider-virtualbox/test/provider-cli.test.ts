@@ -6,14 +6,13 @@
  * configuration is written; and a missing VBoxManage exits 4 naming the path.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertProviderBuilt } from '../../core/test/cli/provider-build.js';
 import { runIms, runImsOk } from '../../core/test/cli/run-ims.js';
 import { busyboxTemplate } from '../../provider-libvirt/test/busybox-template.js';
-import { FAST_SIM_ENV, loadSimulator } from './sim-fixture.js';
+import { createSimCliSetup } from './sim-fixture.js';
 
 const CONFIG = 'vbox-e2e';
 const TEMPLATE = 'busybox';
@@ -28,18 +27,11 @@ const ims = (...words: string[]) => runImsOk(words, { IMS_HOME: home });
 
 beforeAll(async () => {
   assertProviderBuilt(resolve(import.meta.dirname, '..'));
-  dir = await mkdtemp(join(tmpdir(), 'ims-vbox-e2e-'));
-  home = join(dir, 'home');
-  vmFolder = join(dir, 'VirtualBox VMs');
-  const bin = join(dir, 'bin');
-  await Promise.all([bin, vmFolder].map((d) => mkdir(d, { recursive: true })));
-  const simulator = await loadSimulator();
-  vboxManage = await simulator.writeVBoxManageWrapper({
-    dir: bin,
-    home: join(dir, 'vbox-state'),
+  ({ dir, home, vmFolder, vboxManage } = await createSimCliSetup({
     version: '6.1',
-    env: { ...FAST_SIM_ENV },
-  });
+    prefix: 'e2e',
+    vmFolderName: 'VirtualBox VMs',
+  }));
 });
 
 afterAll(async () => {

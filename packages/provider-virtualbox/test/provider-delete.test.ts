@@ -16,7 +16,13 @@ import { rejection } from '../../core/test/rejection.js';
 import { startSshd, type TestSshd } from '../../core/test/ssh/sshd.js';
 import plugin from '../src/index.js';
 import { unsafeVmFolderReason } from '../src/vm-folder.js';
-import { createSimFixture, type SimFixture, type SimVersion, simConfig } from './sim-fixture.js';
+import {
+  createSimFixture,
+  createTinyVm,
+  type SimFixture,
+  type SimVersion,
+  simConfig,
+} from './sim-fixture.js';
 import { sshProvider } from './sim-ssh.js';
 import { tinyTemplate } from './tiny-template.js';
 
@@ -172,14 +178,7 @@ describe('dangerous VM folders', () => {
 
     beforeAll(async () => {
       fixture = await createSimFixture({ version: '7.0', prefix: 'danger' });
-      await fixture.provider.importTemplate({ name: 'tiny', ...(await tinyTemplate(fixture.dir)) });
-      await fixture.provider.createVm({
-        name: 'web-1',
-        template: 'tiny',
-        cpus: 1,
-        memoryMiB: 64,
-        nics: [{}],
-      });
+      await createTinyVm(fixture);
     });
 
     afterAll(async () => {

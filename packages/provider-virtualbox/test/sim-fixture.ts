@@ -9,9 +9,10 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProviderContext } from '@ims/core';
-import type { CommandRunner, Provider, ProviderContext } from '@ims/spi';
+import type { CommandRunner, Provider, ProviderContext, VmCreated } from '@ims/spi';
 import type { VirtualBoxConfig } from '../src/config.js';
 import plugin from '../src/index.js';
+import { tinyTemplate } from './tiny-template.js';
 
 /** The versions the simulator imitates. */
 export const SIM_VERSIONS = ['4.3', '5.2', '6.1', '7.0', '7.1'] as const;
@@ -153,18 +154,70 @@ export async function writeCallLogger(dir: string, target: string, log: string):
   return path;
 }
 
-/** Makes the simulator's state, its wrapper and a provider running it locally. */
-export async function createSimFixture(options: SimFixtureOptions): Promise<SimFixture> {
+/** The simulator's state, its VM folder and its VBoxManage wrapper inside a directory. */
+interface SimulatorFiles {
+  /** The simulator's API. */
+  simulator: SimulatorModule;
+  /** The simulator's state directory. */
+  home: string;
+  /** Where wrapper scripts go. */
+  bin: string;
+  /** The VM folder. */
+  vmFolder: string;
+  /** The VBoxManage wrapper running the simulator with `env`. */
+  wrapper: string;
+  /** The VBOXSIM_* settings baked into the wrapper. */
+  env: Record<string, string>;
+}
+
+/** Makes the simulator's state directory, a VM folder (and `moreDirs`) and a VBoxManage wrapper in `dir`. */
+async function setUpSimulator(
+  dir: string,
+  options: Pick<SimFixtureOptions, 'version' | 'env' | 'vmFolderName'>,
+  moreDirs: readonly string[] = [],
+): Promise<SimulatorFiles> {
   const simulator = await loadSimulator();
+  const home = join(dir, 'sim-home');
+  const bin = join(dir, 'bin');
+  const vmFolder = join(dir, options.vmFolderName ?? 'vms');
+  await Promise.all([home, bin, vmFolder, ...moreDirs].map((d) => mkdir(d, { recursive: true })));
+  const env = { ...FAST_SIM_ENV, ...options.env };
+  const wrapper = await simulator.writeVBoxManageWrapper({ dir: bin, home, version: options.version, env });
+  return { simulator, home, bin, vmFolder, wrapper, env };
+}
+
+/** What a test of the built `ims` CLI needs: an IMS home and a simulator for its configurations. */
+export interface SimCliSetup {
+  /** The temporary directory holding everything. */
+  dir: string;
+  /** The IMS home to run `ims` with (not made: `ims` makes it). */
+  home: string;
+  /** The VM folder for `--vm-folder`. */
+  vmFolder: string;
+  /** The VBoxManage wrapper for `--vbox-manage`. */
+  vboxManage: string;
+}
+
+/** Makes a temporary directory with a simulator for CLI tests; the caller removes `dir`. */
+export async function createSimCliSetup(
+  options: Pick<SimFixtureOptions, 'version' | 'prefix' | 'vmFolderName'>,
+): Promise<SimCliSetup> {
   const dir = await mkdtemp(join(tmpdir(), `ims-vbox-${options.prefix}-`));
   try {
-    const home = join(dir, 'sim-home');
-    const bin = join(dir, 'bin');
-    const vmFolder = join(dir, options.vmFolderName ?? 'vms');
+    const { vmFolder, wrapper } = await setUpSimulator(dir, options);
+    return { dir, home: join(dir, 'home'), vmFolder, vboxManage: wrapper };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Makes the simulator's state, its wrapper and a provider running it locally. */
+export async function createSimFixture(options: SimFixtureOptions): Promise<SimFixture> {
+  const dir = await mkdtemp(join(tmpdir(), `ims-vbox-${options.prefix}-`));
+  try {
     const dataDir = join(dir, 'ims', 'data');
-    await Promise.all([home, bin, vmFolder, dataDir].map((d) => mkdir(d, { recursive: true })));
-    const env = { ...FAST_SIM_ENV, ...options.env };
-    const wrapper = await simulator.writeVBoxManageWrapper({ dir: bin, home, version: options.version, env });
+    const { simulator, home, bin, vmFolder, wrapper, env } = await setUpSimulator(dir, options, [dataDir]);
     const vboxManage = options.callLog
       ? await writeCallLogger(bin, wrapper, join(dir, 'calls.log'))
       : wrapper;
@@ -201,4 +254,10 @@ export async function createSimFixture(options: SimFixtureOptions): Promise<SimF
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Imports the tiny template as `tiny` and creates a stopped VM of it with one CPU, 64 MiB and one NIC. */
+export async function createTinyVm(fixture: SimFixture, name = 'web-1'): Promise<VmCreated> {
+  await fixture.provider.importTemplate({ name: 'tiny', ...(await tinyTemplate(fixture.dir)) });
+  return fixture.provider.createVm({ name, template: 'tiny', cpus: 1, memoryMiB: 64, nics: [{}] });
 }

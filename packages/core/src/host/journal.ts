@@ -145,6 +145,35 @@ export async function rollBack(host: ImsHost, entry: PendingOperation): Promise<
   await forget(host, entry);
 }
 
+/**
+ * Rolls back an operation of this process that failed or was cancelled, at once, and tells the user
+ * what is left; a rollback that fails leaves the entry for `ims doctor --repair`.
+ */
+export async function undoAtOnce(host: ImsHost, entry: PendingOperation): Promise<void> {
+  const { object, notDone, halfMade } =
+    entry.kind === 'vm-create'
+      ? {
+          object: `VM "${entry.name}"`,
+          notDone: 'was not created',
+          halfMade: `the half-made VM "${entry.name}"`,
+        }
+      : {
+          object: `Template "${entry.name}"`,
+          notDone: 'was not imported',
+          halfMade: `the half-imported template "${entry.name}"`,
+        };
+  try {
+    await rollBack(host, entry);
+    host.noteOutcome(`${object} ${notDone}; nothing of it is left.`);
+  } catch (cleanup) {
+    const why = cleanup instanceof Error ? cleanup.message : String(cleanup);
+    host.logger.warn(`could not remove ${halfMade}: ${why}`);
+    host.noteOutcome(
+      `${object} ${notDone}, but what was made of it could not be removed yet (${why}); \`ims doctor --repair\` removes it.`,
+    );
+  }
+}
+
 /** The error for a rollback that failed: the operation's leftover stays recorded. */
 export function rollbackFailed(entry: PendingOperation, cause: unknown): ImsError {
   const why = cause instanceof Error ? cause.message : String(cause);

@@ -11,7 +11,7 @@ import {
 } from '@ims/spi';
 import { compareText } from '../compare-text.js';
 import type { FileLock } from '../state/lock.js';
-import { type PendingOperation, pendingId, type TemplateRecord } from '../state/model.js';
+import { pendingId, type TemplateRecord } from '../state/model.js';
 import { checkDeclaredSizes, expansionOptions, withExpansionHint } from './declared-sizes.js';
 import { type DownloadLimits, downloadToFile, readDownloadLimits } from './download.js';
 import { lockTemplateImport } from './import-lock.js';
@@ -22,8 +22,8 @@ import {
   newPendingOperation,
   ownerOf,
   reserve,
-  rollBack,
   settleLeftover,
+  undoAtOnce,
 } from './journal.js';
 import { createWorkDir, removeDeadWorkDirs } from './work-dirs.js';
 
@@ -188,7 +188,7 @@ export async function importTemplate(
       });
     } catch (error) {
       if (isImsError(error) && error.code === 'IMS_ALREADY_EXISTS') await forget(host, entry);
-      else await undoImport(host, entry);
+      else await undoAtOnce(host, entry);
       throw error;
     }
     host.noteOutcome(`Template "${name}" is imported into ${configName}.`);
@@ -196,20 +196,6 @@ export async function importTemplate(
   } finally {
     await lock?.release();
     await rm(work, { recursive: true, force: true });
-  }
-}
-
-/** Rolls back a failed or cancelled import at once; a rollback that fails leaves the entry for `ims doctor --repair`. */
-async function undoImport(host: ImsHost, entry: PendingOperation): Promise<void> {
-  try {
-    await rollBack(host, entry);
-    host.noteOutcome(`Template "${entry.name}" was not imported; nothing of it is left.`);
-  } catch (cleanup) {
-    const why = cleanup instanceof Error ? cleanup.message : String(cleanup);
-    host.logger.warn(`could not remove the half-imported template "${entry.name}": ${why}`);
-    host.noteOutcome(
-      `Template "${entry.name}" was not imported, but what was made of it could not be removed yet (${why}); \`ims doctor --repair\` removes it.`,
-    );
   }
 }
 

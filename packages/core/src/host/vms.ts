@@ -12,7 +12,7 @@ import {
   type StaticAddress,
   TOKENS,
 } from '@ims/spi';
-import type { PendingOperation, VmNicRecord, VmRecord } from '../state/model.js';
+import type { VmNicRecord, VmRecord } from '../state/model.js';
 import type { ImsHost } from './ims-host.js';
 import {
   busyError,
@@ -22,8 +22,8 @@ import {
   pendingVmCreate,
   processOf,
   reserve,
-  rollBack,
   settleLeftover,
+  undoAtOnce,
 } from './journal.js';
 import { parseParams } from './vm-input.js';
 
@@ -229,26 +229,12 @@ export async function createVm(
       // The hypervisor has a VM of that name that is not ours: the provider made nothing.
       await forget(host, entry);
     } else {
-      await undoCreate(host, entry);
+      await undoAtOnce(host, entry);
     }
     throw error;
   }
   host.noteOutcome(`VM "${name}" is created (stopped).`);
   return record;
-}
-
-/** Rolls back a failed or cancelled create at once; a rollback that fails leaves the entry for `ims doctor --repair`. */
-async function undoCreate(host: ImsHost, entry: PendingOperation): Promise<void> {
-  try {
-    await rollBack(host, entry);
-    host.noteOutcome(`VM "${entry.name}" was not created; nothing of it is left.`);
-  } catch (cleanup) {
-    const why = cleanup instanceof Error ? cleanup.message : String(cleanup);
-    host.logger.warn(`could not remove the half-made VM "${entry.name}": ${why}`);
-    host.noteOutcome(
-      `VM "${entry.name}" was not created, but what was made of it could not be removed yet (${why}); \`ims doctor --repair\` removes it.`,
-    );
-  }
 }
 
 /**
