@@ -5,7 +5,8 @@ import { compareText } from '../compare-text.js';
 import type { ConfigRecord, StateV2 } from '../state/model.js';
 import { optionSpecs, splitSecrets, validateConfig } from './config-options.js';
 import type { ImsHost } from './ims-host.js';
-import { busyError, ownerOf, settleLeftover } from './journal.js';
+import { busyError, settleLeftover } from './journal.js';
+import { ownerOf } from './process-owner.js';
 import { schemaDigest } from './schema-digest.js';
 
 /** A configuration as `ims config show` presents it: secrets masked. */

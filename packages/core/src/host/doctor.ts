@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { isImsError, SPI_VERSION } from '@ims/spi';
 import type { PendingOperation } from '../state/model.js';
 import type { ImsHost } from './ims-host.js';
-import { describePending, ownerOf, processOf, rollBack } from './journal.js';
+import { describePending, processOf, rollBack } from './journal.js';
+import { ownerOf } from './process-owner.js';
 import { removeWorkDir, workDirLeftovers } from './work-dirs.js';
 
 /** What an interrupted command left behind, as `ims doctor --json` shows it. */

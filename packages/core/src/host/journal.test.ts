@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../services/logger.js';
 import { processStartTime } from '../state/process-alive.js';
 import { ImsHost } from './ims-host.js';
-import { newOwner, newPendingOperation, ownerOf } from './journal.js';
+import { newPendingOperation } from './journal.js';
+import { newOwner, ownerOf } from './process-owner.js';
 import { createWorkDir, removeWorkDir, workDirLeftovers } from './work-dirs.js';
 
 /** A pid no process can have: Linux's largest pid_max is 2^22. */

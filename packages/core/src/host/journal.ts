@@ -5,36 +5,11 @@
  * is a leftover: it is rolled back — the provider removes whatever of the object this
  * configuration made — by `ims doctor --repair` or by the next command on the same object.
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { ImsError, isImsError } from '@ims/spi';
 import { type PendingKind, type PendingOperation, pendingId, type State } from '../state/model.js';
-import { isProcessAlive, processStartTime } from '../state/process-alive.js';
 import type { ImsHost } from './ims-host.js';
+import { newOwner, ownerOf } from './process-owner.js';
 import { removeWorkDir } from './work-dirs.js';
-
-/** Tokens of the entries this process wrote: a pid equal to ours with another token is a dead namesake's. */
-const ownTokens = new Set<string>();
-
-/** Who this process is, with a token of its own, for a journal entry or a work directory's owner file. */
-export function newOwner(): Pick<
-  PendingOperation,
-  'pid' | 'hostname' | 'token' | 'startedAt' | 'processStart'
-> {
-  const token = `${process.pid}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-  ownTokens.add(token);
-  const processStart = ownStartTime;
-  return {
-    pid: process.pid,
-    hostname: hostname(),
-    token,
-    startedAt: new Date().toISOString(),
-    ...(processStart === undefined ? {} : { processStart }),
-  };
-}
-
-/** This process's start time, read once. */
-const ownStartTime = processStartTime(process.pid);
 
 /** A new entry for this process (not yet stored). */
 export function newPendingOperation(
@@ -44,23 +19,6 @@ export function newPendingOperation(
   extra: { template?: string; workDir?: string } = {},
 ): PendingOperation {
   return { id: pendingId(kind, config, name), kind, config, name, ...extra, ...newOwner() };
-}
-
-/** Whose an entry is: this process's, a live process's, a dead one's, or one on another host. */
-export type PendingOwner = 'self' | 'alive' | 'dead' | 'elsewhere';
-
-/** Whether the process that wrote an entry (or a work directory's owner file) is still at work. */
-export function ownerOf(
-  entry: Pick<PendingOperation, 'pid' | 'hostname' | 'token' | 'processStart'>,
-): PendingOwner {
-  // Made by the migration from state version 1: no process is working on it.
-  if (entry.pid === 0) return 'dead';
-  if (entry.hostname !== hostname()) return 'elsewhere';
-  if (entry.pid === process.pid) return ownTokens.has(entry.token) ? 'self' : 'dead';
-  if (!isProcessAlive(entry.pid)) return 'dead';
-  // Another process has the pid by now (pids are reused), unless /proc cannot tell.
-  const started = entry.processStart === undefined ? undefined : processStartTime(entry.pid);
-  return started !== undefined && started !== entry.processStart ? 'dead' : 'alive';
 }
 
 /** Who did it, for messages: `process 1234`, or for an entry from state version 1, an older IMS. */

@@ -16,15 +16,8 @@ import { checkDeclaredSizes, expansionOptions, withExpansionHint } from './decla
 import { type DownloadLimits, downloadToFile, readDownloadLimits } from './download.js';
 import { lockTemplateImport } from './import-lock.js';
 import type { ImsHost } from './ims-host.js';
-import {
-  busyError,
-  forget,
-  newPendingOperation,
-  ownerOf,
-  reserve,
-  settleLeftover,
-  undoAtOnce,
-} from './journal.js';
+import { busyError, forget, newPendingOperation, reserve, settleLeftover, undoAtOnce } from './journal.js';
+import { ownerOf } from './process-owner.js';
 import { createWorkDir, removeDeadWorkDirs } from './work-dirs.js';
 
 /** A template row of `ims template list`. */

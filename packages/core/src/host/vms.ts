@@ -18,13 +18,13 @@ import {
   busyError,
   forget,
   newPendingOperation,
-  ownerOf,
   pendingVmCreate,
   processOf,
   reserve,
   settleLeftover,
   undoAtOnce,
 } from './journal.js';
+import { ownerOf } from './process-owner.js';
 import { parseParams } from './vm-input.js';
 
 /** What `ims vm create` asks for. */

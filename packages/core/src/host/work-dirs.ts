@@ -6,7 +6,7 @@
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ImsHost } from './ims-host.js';
-import { newOwner, ownerOf, type PendingOwner } from './journal.js';
+import { newOwner, ownerOf, type PendingOwner } from './process-owner.js';
 
 /** The file in a work directory that names its process. */
 const OWNER_FILE = 'owner.json';
