@@ -70,8 +70,10 @@ export async function importTemplate(env: OvmEnv, request: TemplateImportRequest
   const progress: ImportProgress = { seedCreated: false, registerAttempted: false };
   try {
     // Leftovers of an import that was killed outright are in the way: they are no template.
+    // Earlier versions uploaded the user's archive as `.ims-upload-<name>.tgz`; that goes too.
     await env.dom0.removeTree(paths.staging);
     await env.dom0.removeTree(paths.upload);
+    await env.dom0.removeTree(posix.join(env.seedPool, `.ims-upload-${name}.tgz`));
     await env.dom0.mkdir(paths.staging);
     const source =
       archive === undefined || request.archivePath === undefined

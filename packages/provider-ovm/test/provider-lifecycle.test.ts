@@ -4,7 +4,7 @@
  * prefixes of reported addresses, and the time limit of a graceful stop.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BootParams, ProgressReporter, ProviderContext, TemplateMetadata } from '@ims/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,9 @@ describe('describe', () => {
 
 describe('a template imported from its archive', () => {
   beforeAll(async () => {
+    // What an interrupted import of an earlier version left: the upload of the user's archive.
+    await mkdir(join(fixture.ovsRoot, 'seed_pool'), { recursive: true });
+    await writeFile(join(fixture.ovsRoot, 'seed_pool', `.ims-upload-${TEMPLATE}.tgz`), 'left over');
     const context: ProviderContext = { ...fixture.context, progress: recordingProgress };
     const provider = await fixture.providerWith({}, context);
     await provider.importTemplate({
