@@ -152,6 +152,7 @@ async function unpackArchive(
     }
     return archive.root === '' ? paths.staging : posix.join(paths.staging, archive.root);
   }
+  await removeDeadPacks(env.context.dataDir, name);
   const packed = join(
     env.context.dataDir,
     `.ims-pack-${name}-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tar`,
@@ -190,6 +191,31 @@ async function unpackArchive(
     await rm(packed, { force: true });
   }
   return paths.staging;
+}
+
+/**
+ * Removes the packed archives of this template that processes killed while packing or uploading
+ * left in the data directory (`.ims-pack-<name>-<pid>-<random>.tar`): only those whose process is
+ * gone, so a live import elsewhere keeps its file.
+ */
+async function removeDeadPacks(dataDir: string, name: string): Promise<void> {
+  const prefix = `.ims-pack-${name}-`;
+  const entries = await readdir(dataDir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = /^(\d+)-[a-z0-9]+\.tar$/.exec(entry.slice(prefix.length))?.[1];
+    if (pid !== undefined && !isAlive(Number(pid))) await rm(join(dataDir, entry), { force: true });
+  }
+}
+
+/** Whether a process of this host has `pid` (a process of another user counts as alive). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

@@ -78,6 +78,9 @@ describe('a template imported from its archive', () => {
     // What an interrupted import of an earlier version left: the upload of the user's archive.
     await mkdir(join(fixture.ovsRoot, 'seed_pool'), { recursive: true });
     await writeFile(join(fixture.ovsRoot, 'seed_pool', `.ims-upload-${TEMPLATE}.tgz`), 'left over');
+    // And a packed archive a process killed during the upload left (pid 2^22 + 1 exceeds pid_max).
+    await mkdir(fixture.context.dataDir, { recursive: true });
+    await writeFile(join(fixture.context.dataDir, `.ims-pack-${TEMPLATE}-4194305-dead.tar`), 'left over');
     const context: ProviderContext = { ...fixture.context, progress: recordingProgress };
     const provider = await fixture.providerWith({}, context);
     await provider.importTemplate({
@@ -97,6 +100,10 @@ describe('a template imported from its archive', () => {
       const copy = await readFile(join(fixture.ovsRoot, 'seed_pool', TEMPLATE, disk.file));
       expect(createHash('sha256').update(copy).digest('hex'), disk.file).toBe(disk.sha256);
     }
+  });
+
+  it('removed the packed archive a dead process left, and left none of its own', async () => {
+    expect((await readdir(fixture.context.dataDir)).filter((f) => f.startsWith('.ims-pack-'))).toEqual([]);
   });
 
   it('is registered, approved and listed', async () => {
